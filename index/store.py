@@ -1,0 +1,263 @@
+"""Read side of an index folder: one committed generation, pinned for as long as it is used.
+
+`IndexSnapshot.open` starts a SQLite read transaction (WAL: it never blocks a writer and
+never sees half a build), reads `meta`, and loads the vector file that `meta` names,
+checking its checksum and count. Everything the snapshot answers comes from that one
+generation; `is_current()` tells the caller when a newer one has been committed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.errors import IndexCorrupt, IndexMissing, ModelMismatch
+from index.schema import connect, db_path, read_meta
+from index.vectors import load_vector_file
+
+if TYPE_CHECKING:
+    import faiss
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A passage or sentence with the paragraph and article it cites."""
+
+    chunk_id: int
+    kind: str
+    start: int
+    end: int
+    paragraph_id: int
+    ordinal: int
+    paragraph_text: str
+    boilerplate: bool
+    article_id: int
+    article_key: str
+    article_path: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+
+    @property
+    def text(self) -> str:
+        return self.paragraph_text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `qa index status` and the TUI status line show."""
+
+    index_dir: Path
+    generation: int
+    model_id: str
+    dim: int
+    articles: int
+    paragraphs: int
+    passages: int
+    sentences: int
+    built_at: str
+    size_bytes: int
+    sources: tuple[str, ...]
+
+
+_RECORD_SQL = """
+SELECT c.id, c.kind, c.start, c.end, p.id, p.ordinal, p.text, p.boilerplate,
+       a.id, a.key, a.path, a.title, a.source, a.url, a.published
+FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id JOIN articles a ON a.id = p.article_id
+"""
+
+
+class IndexSnapshot:
+    """One committed generation of an index, safe to query while builds run."""
+
+    def __init__(self, index_dir: Path, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+        self.index_dir = index_dir
+        self._conn = conn
+        self.meta = meta
+        self.generation = int(meta["generation"])
+        self.model_id = meta["model_id"]
+        self.dim = int(meta["dim"])
+        self.vectors: faiss.Index = load_vector_file(
+            index_dir / meta["vector_file"],
+            meta["vector_sha256"],
+            int(meta["vector_count"]),
+            self.dim,
+        )
+        self._probe = sqlite3.connect(db_path(index_dir), isolation_level=None, timeout=30)
+
+    @classmethod
+    def open(cls, index_dir: Path, model_id: str | None = None) -> IndexSnapshot:
+        """Open the last committed generation; refuse it if built by another model."""
+        for attempt in range(3):
+            conn = connect(index_dir)
+            try:
+                conn.execute("BEGIN")
+                meta = read_meta(conn)
+                if "generation" not in meta:
+                    raise IndexMissing(
+                        f"the index at {index_dir} has never completed a build; "
+                        f"run `qa index build PATH --index {index_dir}`"
+                    )
+                if model_id is not None and meta["model_id"] != model_id:
+                    raise ModelMismatch(
+                        f"the index at {index_dir} was built with model {meta['model_id']} "
+                        f"but this query uses {model_id}; pass --model for the model it was "
+                        "built with, or rebuild with `qa index build --full`"
+                    )
+                return cls(index_dir, conn, meta)
+            except IndexCorrupt:
+                conn.close()
+                # A build may have committed and removed our file between our reads.
+                if attempt < 2 and _generation_moved(index_dir, meta):
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._conn.close()
+        self._probe.close()
+
+    def is_current(self) -> bool:
+        row = self._probe.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return row is not None and int(row[0]) == self.generation
+
+    def info(self) -> IndexInfo:
+        sources = tuple(r[0] for r in self._conn.execute("SELECT root FROM sources ORDER BY root"))
+        size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
+        return IndexInfo(
+            index_dir=self.index_dir,
+            generation=self.generation,
+            model_id=self.model_id,
+            dim=self.dim,
+            articles=int(self.meta.get("articles", 0)),
+            paragraphs=int(self.meta.get("paragraphs", 0)),
+            passages=int(self.meta.get("passages", 0)),
+            sentences=int(self.meta.get("sentences", 0)),
+            built_at=self.meta.get("built_at", ""),
+            size_bytes=size,
+            sources=sources,
+        )
+
+    def dense_search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """Top-k chunk ids by inner product for each query vector."""
+        import faiss
+
+        k = min(k, self.vectors.ntotal)
+        if k <= 0:
+            return [[] for _ in range(len(queries))]
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        scores, ids = self.vectors.search(
+            np.ascontiguousarray(queries, dtype=np.float32), k, params=params
+        )
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
+            for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+    def lexical_search(
+        self, match: str, k: int, allowed_sql: str = "", params: tuple = ()
+    ) -> list[tuple[int, float]]:
+        """Top-k passage chunk ids by FTS5 BM25 for an FTS5 MATCH expression (higher is better)."""
+        if not match:
+            return []
+        sql = (
+            "SELECT rowid, -bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH ? "
+            + allowed_sql
+            + " ORDER BY bm25(passage_fts) LIMIT ?"
+        )
+        return [(int(r), float(s)) for r, s in self._conn.execute(sql, (match, *params, k))]
+
+    def records(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._conn.execute(f"{_RECORD_SQL} WHERE c.id IN ({marks})", chunk_ids)
+        return {row[0]: _record(row) for row in rows}
+
+    def chunks_of(self, paragraph_ids: list[int], kind: str) -> dict[int, list[ChunkRecord]]:
+        """Chunks of one kind ('passage' or 'sentence') of each paragraph, in text order."""
+        found: dict[int, list[ChunkRecord]] = {pid: [] for pid in paragraph_ids}
+        if not paragraph_ids:
+            return found
+        marks = ",".join("?" * len(paragraph_ids))
+        sql = (
+            f"{_RECORD_SQL} WHERE c.kind = ? AND c.paragraph_id IN ({marks}) "
+            "ORDER BY c.paragraph_id, c.start"
+        )
+        for row in self._conn.execute(sql, (kind, *paragraph_ids)):
+            found[row[4]].append(_record(row))
+        return found
+
+    def vectors_of(self, chunk_ids: list[int]) -> np.ndarray:
+        """Stored vectors of chunks, read back from the vector index without re-embedding."""
+        if not chunk_ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.vectors.reconstruct(int(i)) for i in chunk_ids]).astype(np.float32)
+
+    def chunk_ids_where(self, where_sql: str, params: tuple = ()) -> np.ndarray:
+        """Ids of chunks whose article matches a filter (used to restrict a search)."""
+        sql = (
+            "SELECT c.id FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id "
+            f"JOIN articles a ON a.id = p.article_id WHERE {where_sql}"
+        )
+        return np.array([r[0] for r in self._conn.execute(sql, params)], dtype=np.int64)
+
+    def article_paragraphs(self, article_id: int) -> list[tuple[int, str, bool]]:
+        """All paragraphs of one article as (ordinal, text, boilerplate), for the reader view."""
+        rows = self._conn.execute(
+            "SELECT ordinal, text, boilerplate FROM paragraphs WHERE article_id = ? "
+            "ORDER BY ordinal",
+            (article_id,),
+        )
+        return [(int(o), t, bool(b)) for o, t, b in rows]
+
+    def articles(self) -> list[tuple[int, str, str, str | None, str | None]]:
+        """(id, key, title, source, published) of every article, by key."""
+        rows = self._conn.execute(
+            "SELECT id, key, title, source, published FROM articles ORDER BY key"
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _record(row: tuple) -> ChunkRecord:
+    return ChunkRecord(
+        chunk_id=row[0],
+        kind=row[1],
+        start=row[2],
+        end=row[3],
+        paragraph_id=row[4],
+        ordinal=row[5],
+        paragraph_text=row[6],
+        boilerplate=bool(row[7]),
+        article_id=row[8],
+        article_key=row[9],
+        article_path=row[10],
+        title=row[11],
+        source=row[12],
+        url=row[13],
+        published=row[14],
+    )
+
+
+def _generation_moved(index_dir: Path, seen: dict[str, str]) -> bool:
+    try:
+        conn = sqlite3.connect(db_path(index_dir), isolation_level=None, timeout=30)
+        try:
+            now = read_meta(conn).get("generation")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return now is not None and now != seen.get("generation")

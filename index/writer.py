@@ -1,0 +1,225 @@
+"""The commit of a build: one SQLite transaction that makes a new generation visible.
+
+Rows change and the new vector file is written inside one `BEGIN IMMEDIATE`
+transaction; the vector file is durable (fsynced, renamed, folder fsynced) before
+`meta` names it, and `COMMIT` is the single moment the new generation appears. A crash
+anywhere before it leaves the previous generation exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.embed import Embedder
+from index.errors import UsageError
+from index.models import Article
+from index.schema import read_meta, write_meta
+from index.vectors import build_vector_index, write_vector_file
+
+# Paragraph text shared by this many articles of one source is page furniture.
+REPEATED_PARAGRAPH_ARTICLES = 3
+READER_BOILERPLATE = 1
+REPEATED_BOILERPLATE = 2
+
+
+class FileToIndex(Protocol):
+    root: str
+    path: str
+    sha: str
+    size: int
+    mtime_ns: int
+    articles: list[Article]
+
+
+def commit_generation(
+    conn: sqlite3.Connection,
+    index_dir: Path,
+    *,
+    embedder: Embedder,
+    roots: list[str],
+    delete_article_ids: list[int],
+    files: list[tuple[FileToIndex, list[list[Chunk]]]],
+    restat: list[Any],
+    indexed_at: str,
+) -> tuple[int, dict[str, int]]:
+    """Apply the build's changes and commit generation N+1; returns (N+1, counts)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        previous_articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        for root in roots:
+            conn.execute(
+                "INSERT OR IGNORE INTO sources (root, added_at) VALUES (?, ?)", (root, indexed_at)
+            )
+        _delete_articles(conn, delete_article_ids)
+        for state, per_article in files:
+            for article, chunks in zip(state.articles, per_article, strict=True):
+                _insert_article(conn, state, article, chunks, indexed_at)
+        for state in restat:
+            conn.execute(
+                "UPDATE articles SET file_size = ?, file_mtime_ns = ? WHERE root = ? AND path = ?",
+                (state.size, state.mtime_ns, state.root, state.path),
+            )
+        if delete_article_ids or files:
+            _mark_repeated_paragraphs(conn)
+
+        counts = _counts(conn)
+        if counts["articles"] == 0 and previous_articles > 0:
+            raise UsageError(
+                f"the build found no articles; keeping the existing index of "
+                f"{previous_articles} articles at {index_dir}"
+            )
+        ids, vectors = _all_vectors(conn, embedder.model_id, embedder.dim)
+        generation = int(read_meta(conn).get("generation", 0)) + 1
+        _crash_point("before-vector-write")
+        name, sha = write_vector_file(
+            build_vector_index(ids, vectors, embedder.dim), index_dir, generation
+        )
+        _crash_point("after-vector-rename")
+        write_meta(
+            conn,
+            {
+                "generation": str(generation),
+                "model_id": embedder.model_id,
+                "model_path": embedder.model_path,
+                "dim": str(embedder.dim),
+                "vector_file": name,
+                "vector_sha256": sha,
+                "vector_count": str(len(ids)),
+                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                **{key: str(value) for key, value in counts.items()},
+            },
+        )
+        _crash_point("before-commit")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    _crash_point("after-commit")
+    return generation, counts
+
+
+def _delete_articles(conn: sqlite3.Connection, article_ids: list[int]) -> None:
+    for start in range(0, len(article_ids), 500):
+        part = article_ids[start : start + 500]
+        marks = ",".join("?" * len(part))
+        conn.execute(
+            "DELETE FROM passage_fts WHERE rowid IN (SELECT c.id FROM chunks c "
+            f"JOIN paragraphs p ON p.id = c.paragraph_id WHERE p.article_id IN ({marks}))",
+            part,
+        )
+        conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part)
+
+
+def _insert_article(
+    conn: sqlite3.Connection,
+    state: FileToIndex,
+    article: Article,
+    chunks: list[Chunk],
+    indexed_at: str,
+) -> None:
+    cursor = conn.execute(
+        "INSERT INTO articles (root, key, path, file_sha, file_size, file_mtime_ns, title, "
+        "source, url, published, author, notes, indexed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            state.root,
+            article.key,
+            state.path,
+            state.sha,
+            state.size,
+            state.mtime_ns,
+            article.title,
+            article.source,
+            article.url,
+            article.published,
+            article.author,
+            "\n".join(article.notes),
+            indexed_at,
+        ),
+    )
+    article_id = cursor.lastrowid
+    paragraph_ids: dict[int, int] = {}
+    for paragraph in article.paragraphs:
+        cursor = conn.execute(
+            "INSERT INTO paragraphs (article_id, ordinal, text, boilerplate) VALUES (?, ?, ?, ?)",
+            (
+                article_id,
+                paragraph.ordinal,
+                paragraph.text,
+                READER_BOILERPLATE if paragraph.boilerplate else 0,
+            ),
+        )
+        paragraph_ids[paragraph.ordinal] = int(cursor.lastrowid or 0)
+    for chunk in chunks:
+        cursor = conn.execute(
+            "INSERT INTO chunks (paragraph_id, kind, start, end, text_sha) VALUES (?, ?, ?, ?, ?)",
+            (
+                paragraph_ids[chunk.ordinal],
+                chunk.kind,
+                chunk.span.start,
+                chunk.span.end,
+                chunk.text_sha,
+            ),
+        )
+        if chunk.kind == "passage":
+            conn.execute(
+                "INSERT INTO passage_fts (rowid, text) VALUES (?, ?)",
+                (cursor.lastrowid, chunk.text),
+            )
+
+
+def _mark_repeated_paragraphs(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        f"""
+        UPDATE paragraphs SET boilerplate = (boilerplate & {READER_BOILERPLATE}) | CASE
+            WHEN text IN (
+                SELECT p.text FROM paragraphs p JOIN articles a ON a.id = p.article_id
+                GROUP BY COALESCE(a.source, a.root), p.text
+                HAVING COUNT(DISTINCT a.id) >= {REPEATED_PARAGRAPH_ARTICLES}
+            ) THEN {REPEATED_BOILERPLATE} ELSE 0 END
+        """
+    )
+
+
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    row = conn.execute(
+        "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM paragraphs), "
+        "(SELECT COUNT(*) FROM chunks WHERE kind = 'passage'), "
+        "(SELECT COUNT(*) FROM chunks WHERE kind = 'sentence')"
+    ).fetchone()
+    return dict(zip(("articles", "paragraphs", "passages", "sentences"), row, strict=True))
+
+
+def _all_vectors(
+    conn: sqlite3.Connection, model_id: str, dim: int
+) -> tuple[np.ndarray, np.ndarray]:
+    rows = conn.execute(
+        "SELECT c.id, e.vector FROM chunks c LEFT JOIN embeddings e "
+        "ON e.text_sha = c.text_sha AND e.model_id = ? ORDER BY c.id",
+        (model_id,),
+    ).fetchall()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.zeros((len(rows), dim), dtype=np.float32)
+    for i, (chunk_id, blob) in enumerate(rows):
+        if blob is None:
+            raise RuntimeError(f"chunk {chunk_id} has no stored vector")
+        vectors[i] = np.frombuffer(blob, dtype=np.float32)
+    return ids, vectors
+
+
+def _crash_point(name: str) -> None:
+    """Fault-injection hook: `QA_CRASH_AT=<name>` kills the process at that step of a commit.
+
+    Tests use it to prove each step of the commit protocol is crash-safe; it costs one
+    environment lookup per build.
+    """
+    if os.environ.get("QA_CRASH_AT") == name:
+        os.kill(os.getpid(), 9)

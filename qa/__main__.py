@@ -1,0 +1,5 @@
+"""`python -m qa` runs the `qa` command."""
+
+from qa.cli import run
+
+run()

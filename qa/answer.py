@@ -1,0 +1,122 @@
+"""The answer to a question: ranked hits, each with a checkable citation and highlights.
+
+These frozen dataclasses are the public result type of `qa`: the CLI prints them, the
+TUI draws them, and `to_json` is the documented, stable JSON schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from, precisely enough to check it."""
+
+    article: str
+    """Article key: its path relative to the library folder (`file.jsonl#N` for JSONL)."""
+    path: str
+    """Absolute path of the source file."""
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    paragraph: int
+    """0-based paragraph ordinal in the source file."""
+    start: int
+    """Start of the passage, in characters from the start of the paragraph."""
+    end: int
+    """End (exclusive) of the passage, in characters from the start of the paragraph."""
+    article_id: int = 0
+    """Row id of the article in the index (for opening it in a reader)."""
+
+    def label(self) -> str:
+        """One-line human form: title, source, date, paragraph and file."""
+        parts = [self.title]
+        if self.source:
+            parts.append(self.source)
+        if self.published:
+            parts.append(self.published)
+        parts.append(f"paragraph {self.paragraph}")
+        return ", ".join(parts) + f" ({self.article})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "article": self.article,
+            "path": self.path,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published": self.published,
+            "paragraph": self.paragraph,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A sentence of the passage that answers the question: [start, end) in the hit text."""
+
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    """1-based position in the answer."""
+    score: float
+    """Fused relevance score; higher is better, comparable within one answer only."""
+    text: str
+    """The passage text."""
+    citation: Citation
+    highlights: tuple[Highlight, ...] = field(default=())
+    """Best-answering sentences, best first."""
+    also_cited: tuple[Citation, ...] = field(default=())
+    """Other places holding the same text (duplicates collapsed into this hit)."""
+    boilerplate: bool = False
+    """The passage is a newsletter/donation appeal or page furniture."""
+
+    @property
+    def best_sentence(self) -> str:
+        if not self.highlights:
+            return self.text
+        best = self.highlights[0]
+        return self.text[best.start : best.end]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "highlights": [
+                {"start": h.start, "end": h.end, "text": self.text[h.start : h.end]}
+                for h in self.highlights
+            ],
+            "citation": self.citation.to_json(),
+            "also_cited": [c.to_json() for c in self.also_cited],
+            "boilerplate": self.boilerplate,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    """The question as asked."""
+    hits: tuple[Hit, ...]
+    searched: str = ""
+    """The text actually searched: the question, expanded with context for a follow-up."""
+    confident: bool = True
+    """False when nothing in the library fits well; the hits are then only the nearest."""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "searched": self.searched or self.question,
+            "confident": self.confident,
+            "hits": [hit.to_json() for hit in self.hits],
+        }

@@ -1,0 +1,183 @@
+"""The `qa` command: argument parsing, exit codes and the one-line error contract.
+
+stdout carries data only (answers, JSON, status); messages and progress go to stderr.
+Exit codes: 0 answered; 1 runtime error; 2 usage error; 3 no usable index (missing,
+corrupt, other model, newer schema); 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from index.errors import QAError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_TERMINATED = (
+    0,
+    1,
+    2,
+    3,
+    130,
+    143,
+)
+
+EPILOG = """\
+exit codes:
+  0    answered / done
+  1    runtime error (disk full, a build already running, ...)
+  2    usage error (bad flag, empty question, unknown file)
+  3    no usable index (missing, corrupt, built with another model, newer schema)
+  130  interrupted (Ctrl-C); 143 terminated (SIGTERM): the previous index is kept
+
+environment: QA_HOME (default library folder), QA_INDEX (index folder), QA_MODEL
+(sentence-transformers model folder), QA_CACHE_DIR (derived caches).
+"""
+
+
+class Terminated(BaseException):
+    """Raised from the SIGTERM handler so that cleanup runs as for Ctrl-C."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors are one line on stderr and exit 2, never a page of usage."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)"
+    )
+    common.add_argument(
+        "--model",
+        metavar="PATH",
+        help="sentence-transformers model folder (default: packaged all-MiniLM-L6-v2)",
+    )
+    common.add_argument(
+        "--backend",
+        choices=("auto", "onnx", "torch"),
+        default="auto",
+        help="how the model runs (default: auto = ONNX, exported once)",
+    )
+
+    parser = OneLineParser(
+        prog="qa",
+        description="Ask questions of a folder of articles; answers are ranked, cited passages.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
+
+    ask = sub.add_parser(
+        "ask", parents=[common], help="answer a question (or '-' for one per stdin line)"
+    )
+    ask.add_argument("question", help="the question, or - to read one question per line from stdin")
+    ask.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    out = ask.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="one JSON object (an array for -)")
+    out.add_argument("--jsonl", action="store_true", help="one JSON object per question per line")
+    ask.add_argument("--article", help="only articles whose file or title contains this")
+    ask.add_argument("--source", help="only articles whose source contains this")
+    ask.add_argument(
+        "--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)"
+    )
+    ask.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    ask.add_argument(
+        "--retriever",
+        choices=("hybrid", "dense", "bm25"),
+        default="hybrid",
+        help="ranking method (default hybrid)",
+    )
+    ask.add_argument(
+        "--session",
+        metavar="FILE",
+        help="conversation file: follow-ups read in the context of earlier turns",
+    )
+
+    index = sub.add_parser("index", parents=[common], help="build, inspect or verify the index")
+    index_sub = index.add_subparsers(
+        dest="index_command", parser_class=OneLineParser, required=True
+    )
+    build = index_sub.add_parser(
+        "build", parents=[common], help="index folders/files (incremental)"
+    )
+    build.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="folders or files to add (default: the library's folders)",
+    )
+    build.add_argument("--full", action="store_true", help="re-read and re-embed everything")
+    build.add_argument(
+        "--max-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="skip files larger than N bytes (default 20 MB)",
+    )
+    index_sub.add_parser(
+        "status", parents=[common], help="articles, passages, model, size, last build"
+    )
+    index_sub.add_parser(
+        "verify", parents=[common], help="check the index on disk (exit 0 sound, 3 not)"
+    )
+
+    evaluate = sub.add_parser("eval", parents=[common], help="retrieval quality on a question set")
+    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
+    evaluate.add_argument(
+        "--articles", required=True, metavar="DIR", help="the set's articles folder"
+    )
+    evaluate.add_argument("-k", type=int, default=10, help="hits per question (default 10)")
+    evaluate.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    evaluate.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="only the first N questions"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    sub.add_parser("chat", parents=[common], help="open the chat TUI (the default with no command)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        from qa import commands
+
+        return commands.dispatch(args)
+    except KeyboardInterrupt:
+        _fail("interrupted; previous index kept")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        _fail("terminated; previous index kept")
+        return EXIT_TERMINATED
+    except QAError as error:
+        _fail(str(error))
+        return error.exit_code
+    except BrokenPipeError:
+        # The reader of our stdout went away (e.g. `| head`): nothing left to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as error:
+        _fail(f"{error.filename or 'error'}: {error.strerror or error}")
+        return EXIT_ERROR
+
+
+def _fail(message: str) -> None:
+    print(f"qa: {message}", file=sys.stderr)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def run() -> NoReturn:
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""What each `qa` subcommand does, given parsed arguments; returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from index.build import BuildEvent, BuildProgress, BuildReport
+from index.errors import UsageError
+from index.models import Skipped
+from qa.library import Library, ensure_default_library, open_library_or_fail
+from qa.render import render_answer, render_progress, render_report, render_status
+from qa.retrieve import Filters
+
+EXAMPLE_QUESTION = 'qa ask "What did Peskov say?"'
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "ask":
+        return ask(args)
+    if args.command == "index":
+        return {"build": index_build, "status": index_status, "verify": index_verify}[
+            args.index_command
+        ](args)
+    if args.command == "eval":
+        from qa.evaluate import run_eval_command
+
+        return run_eval_command(args)
+    return chat(args)
+
+
+def _library(args: argparse.Namespace) -> Library:
+    return Library.open(
+        Path(args.index) if args.index else None,
+        model=args.model,
+        backend=args.backend,
+        notify=_say,
+    )
+
+
+def _say(message: str) -> None:
+    print(f"qa: {message}", file=sys.stderr)
+
+
+def _ready_library(args: argparse.Namespace) -> Library:
+    """The library asked for, with the default one created and indexed on first use."""
+    library = _library(args)
+    show_build(ensure_default_library(library, _say))
+    return open_library_or_fail(library)
+
+
+def ask(args: argparse.Namespace) -> int:
+    filters = Filters(args.article, args.source, args.since, args.until)
+    library = _ready_library(args)
+    if args.question != "-":
+        answer = library.ask(args.question, k=args.k, filters=filters, mode=args.retriever)
+        _print_answers([answer], args)
+        return 0
+    failures = 0
+    answers = []
+    for number, line in enumerate(sys.stdin, start=1):
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            answer = library.ask(question, k=args.k, filters=filters, mode=args.retriever)
+        except UsageError as error:
+            failures += 1
+            _say(f"line {number}: {error}")
+            continue
+        if args.json:
+            answers.append(answer)
+        else:
+            _print_answers([answer], args)
+    if args.json:
+        print(json.dumps([a.to_json() for a in answers], ensure_ascii=False, indent=2))
+    return 2 if failures else 0
+
+
+def _print_answers(answers: list, args: argparse.Namespace) -> None:
+    for answer in answers:
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        elif args.jsonl:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            if args.question == "-":
+                print(f"Q: {answer.question}")
+            print(render_answer(answer, color=sys.stdout.isatty()), flush=True)
+
+
+def index_build(args: argparse.Namespace) -> int:
+    library = _library(args)
+    paths = [Path(p) for p in args.paths]
+    if not paths and not library.exists() and library.index_dir == _default_index():
+        show_build(ensure_default_library(library, _say))
+        return 0
+    kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
+    from index.build import build_index
+
+    report = show_build(
+        build_index(library.index_dir, paths, embedder=library.embedder, full=args.full, **kwargs)
+    )
+    return 0 if report is not None else 1
+
+
+def _default_index() -> Path:
+    from index.locations import default_index_dir
+
+    return default_index_dir()
+
+
+def show_build(events: object) -> BuildReport | None:
+    """Print a build's progress and skips on stderr and its summary last; returns the report."""
+    tty = sys.stderr.isatty()
+    last_line = 0.0
+    report = None
+    event: BuildEvent
+    for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, Skipped):
+            _clear(tty)
+            _say(f"skipped {event.path}: {event.reason}")
+        elif isinstance(event, BuildProgress):
+            now = time.monotonic()
+            if tty:
+                print(f"\r\033[Kqa: {render_progress(event)}", end="", file=sys.stderr, flush=True)
+            elif now - last_line >= 2.0 or event.stage != "embedding":
+                _say(render_progress(event))
+                last_line = now
+        elif isinstance(event, BuildReport):
+            report = event
+    _clear(tty)
+    if report is not None:
+        for note in report.notes:
+            _say(f"note: {note}")
+        _say(render_report(report))
+    return report
+
+
+def _clear(tty: bool) -> None:
+    if tty:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def index_status(args: argparse.Namespace) -> int:
+    library = open_library_or_fail(_library(args))
+    print(render_status(library.info()), end="")
+    return 0
+
+
+def index_verify(args: argparse.Namespace) -> int:
+    from index.verify import verify_index
+
+    library = _library(args)
+    problems = verify_index(library.index_dir)
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        return 3
+    print(f"ok: {library.index_dir} is sound")
+    return 0
+
+
+def chat(args: argparse.Namespace) -> int:
+    library = _ready_library(args)
+    print(render_status(library.info()), end="")
+    print(f"\ntry: {EXAMPLE_QUESTION}")
+    return 0

@@ -1,0 +1,172 @@
+"""`qa eval`: retrieval quality on a question set in the shared format.
+
+A set is `articles/*.txt` plus `questions.jsonl` lines with `question`, `article`,
+`paragraph` and `relevant` ([file, paragraph] pairs). The articles are indexed into a
+cached index keyed by the folder and the model, so re-running an evaluation re-embeds
+nothing. Metrics are per paragraph: several passages of one paragraph count once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index.errors import UsageError
+from index.locations import cache_dir
+from qa.library import Library
+
+CUTOFFS = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    question: str
+    relevant: frozenset[tuple[str, int]]
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    questions: int
+    retriever: str
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_10: float
+    mrr_at_10: float
+    ndcg_at_10: float
+    highlight_accuracy: float | None
+    """Share of top-1 gold hits whose highlighted sentence contains a gold answer string."""
+    latency_p50_ms: float
+    latency_p95_ms: float
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
+    questions = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read question set ({error.strerror})") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            relevant = row.get("relevant") or [[row["article"], row["paragraph"]]]
+            questions.append(
+                EvalQuestion(
+                    question=row["question"],
+                    relevant=frozenset((str(f), int(p)) for f, p in relevant),
+                    answers=tuple(str(a) for a in row.get("answers", [])),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"{path}:{number}: not a question line ({error})") from None
+        if limit and len(questions) >= limit:
+            break
+    if not questions:
+        raise UsageError(f"{path}: no questions")
+    return questions
+
+
+def eval_index_dir(articles: Path, model_id: str) -> Path:
+    key = hashlib.sha256(f"{articles.resolve()}|{model_id}".encode()).hexdigest()[:16]
+    return cache_dir() / "eval" / key
+
+
+def evaluate(
+    library: Library, questions: list[EvalQuestion], *, k: int = 10, mode: str = "hybrid"
+) -> EvalResult:
+    recall = {cutoff: 0 for cutoff in CUTOFFS}
+    mrr = ndcg = 0.0
+    highlight_hits = highlight_total = 0
+    latencies = []
+    for item in questions:
+        started = time.perf_counter()
+        answer = library.ask(item.question, k=max(k, 10), mode=mode)
+        latencies.append(time.perf_counter() - started)
+        ranked = _paragraph_ranking(answer)
+        for cutoff in CUTOFFS:
+            recall[cutoff] += any(p in item.relevant for p in ranked[:cutoff])
+        for position, paragraph in enumerate(ranked[:10], start=1):
+            if paragraph in item.relevant:
+                mrr += 1.0 / position
+                break
+        dcg = sum(1.0 / math.log2(i + 2) for i, p in enumerate(ranked[:10]) if p in item.relevant)
+        ideal = sum(1.0 / math.log2(i + 2) for i in range(min(len(item.relevant), 10)))
+        ndcg += dcg / ideal if ideal else 0.0
+        if item.answers and ranked and ranked[0] in item.relevant:
+            highlight_total += 1
+            sentence = answer.hits[0].best_sentence
+            highlight_hits += any(a in sentence for a in item.answers)
+    n = len(questions)
+    latencies.sort()
+    return EvalResult(
+        questions=n,
+        retriever=mode,
+        recall_at_1=recall[1] / n,
+        recall_at_5=recall[5] / n,
+        recall_at_10=recall[10] / n,
+        mrr_at_10=mrr / n,
+        ndcg_at_10=ndcg / n,
+        highlight_accuracy=highlight_hits / highlight_total if highlight_total else None,
+        latency_p50_ms=_percentile(latencies, 0.50) * 1000,
+        latency_p95_ms=_percentile(latencies, 0.95) * 1000,
+    )
+
+
+def _paragraph_ranking(answer: object) -> list[tuple[str, int]]:
+    ranked: list[tuple[str, int]] = []
+    for hit in answer.hits:  # type: ignore[attr-defined]
+        for citation in (hit.citation, *hit.also_cited):
+            key = (Path(citation.article).name, citation.paragraph)
+            if key not in ranked:
+                ranked.append(key)
+    return ranked
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def render_result(result: EvalResult) -> str:
+    highlight = (
+        f"{result.highlight_accuracy:.3f}" if result.highlight_accuracy is not None else "n/a"
+    )
+    return (
+        f"questions {result.questions}  retriever {result.retriever}\n"
+        f"R@1 {result.recall_at_1:.3f}  R@5 {result.recall_at_5:.3f}  "
+        f"R@10 {result.recall_at_10:.3f}  MRR@10 {result.mrr_at_10:.3f}  "
+        f"nDCG@10 {result.ndcg_at_10:.3f}\n"
+        f"highlight contains the answer: {highlight}\n"
+        f"latency p50 {result.latency_p50_ms:.1f} ms  p95 {result.latency_p95_ms:.1f} ms\n"
+    )
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    from qa.commands import show_build
+
+    articles = Path(args.articles)
+    if not articles.is_dir():
+        raise UsageError(f"--articles {articles}: not a folder")
+    questions = load_questions(Path(args.questions), args.limit)
+    library = Library.open(None, model=args.model, backend=args.backend)
+    index_dir = (
+        Path(args.index) if args.index else eval_index_dir(articles, library.embedder.model_id)
+    )
+    library = Library(index_dir, library.embedder)
+    print(f"qa: indexing {articles} into {index_dir}", file=sys.stderr)
+    show_build(library.build([articles]))
+    result = evaluate(library, questions, k=args.k, mode=args.retriever)
+    if args.json:
+        print(json.dumps(asdict(result), indent=2))
+    else:
+        print(render_result(result), end="")
+    return 0

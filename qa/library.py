@@ -1,0 +1,217 @@
+"""`Library`: an index folder and its embedder, the one object the CLI and the TUI ask.
+
+It keeps the last committed generation open and moves to a newer one between
+questions, so a long-running TUI sees rebuilds as soon as they commit, never half of one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from index.build import BuildEvent, build_index, run_build
+from index.embed import Embedder, load_embedder
+from index.errors import IndexMissing, UsageError
+from index.locations import default_articles_dir, default_index_dir, sample_dir
+from index.schema import db_path
+from index.store import IndexInfo, IndexSnapshot
+from qa.answer import Answer, Citation, Highlight, Hit
+from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Library:
+    """Ask questions of one index folder; safe to share between threads of one process."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder) -> None:
+        self.index_dir = index_dir
+        self.embedder = embedder
+        self._snapshot: IndexSnapshot | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: Path | None = None,
+        *,
+        model: str | Path | None = None,
+        backend: str = "auto",
+        notify: Callable[[str], None] | None = None,
+    ) -> Library:
+        """A library over `index_dir` (default: the user's library). Loads nothing heavy yet."""
+        embedder = load_embedder(model, backend=backend, notify=notify)
+        return cls(Path(index_dir) if index_dir else default_index_dir(), embedder)
+
+    def exists(self) -> bool:
+        return db_path(self.index_dir).exists()
+
+    def snapshot(self) -> IndexSnapshot:
+        """The newest committed generation, reopened only when a build has committed."""
+        with self._lock:
+            if self._snapshot is not None and not self._snapshot.is_current():
+                self._snapshot.close()
+                self._snapshot = None
+            if self._snapshot is None:
+                self._snapshot = IndexSnapshot.open(self.index_dir, self.embedder.model_id)
+            return self._snapshot
+
+    def info(self) -> IndexInfo:
+        return self.snapshot().info()
+
+    def warm(self) -> None:
+        """Load the model and the index now, so the first question answers fast."""
+        self.embedder.warm()
+        self.snapshot()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._snapshot is not None:
+                self._snapshot.close()
+                self._snapshot = None
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        searched: str | None = None,
+    ) -> Answer:
+        """Rank the library's passages for `question` (search `searched` if given)."""
+        check_question(question)
+        if mode not in MODES:
+            raise UsageError(f"unknown retriever {mode!r}; choose one of {', '.join(MODES)}")
+        if k < 1:
+            raise UsageError(f"-k must be at least 1, not {k}")
+        started = time.perf_counter()
+        text = searched or question
+        query_vector = self.embedder.encode([text])[0]
+        with self._lock:
+            ranked = rank_passages(
+                self.snapshot(), text, query_vector, k=k * 2 + 10, mode=mode, filters=filters
+            )
+        hits = _collapse_duplicates(ranked, k)
+        return Answer(
+            question=question,
+            hits=tuple(hits),
+            searched=text,
+            seconds=time.perf_counter() - started,
+        )
+
+    def build(
+        self,
+        paths: Sequence[Path] = (),
+        *,
+        full: bool = False,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[BuildEvent]:
+        """Build or update this library's index; see `index.build.build_index`."""
+        return build_index(self.index_dir, paths, embedder=self.embedder, full=full, cancel=cancel)
+
+    def article_paragraphs(self, article_id: int) -> list[tuple[int, str, bool]]:
+        with self._lock:
+            return self.snapshot().article_paragraphs(article_id)
+
+
+def check_question(question: str) -> None:
+    """Refuse questions no search can serve, with a one-line reason."""
+    if not question or not question.strip():
+        raise UsageError('empty question: ask something, e.g. qa ask "What did Peskov say?"')
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UsageError(
+            f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    bad = next((c for c in question if ord(c) < 32 and c not in "\t\n\r"), None)
+    if bad is not None:
+        raise UsageError(f"question contains a control character ({bad!r})")
+
+
+def ensure_default_library(
+    library: Library, notify: Callable[[str], None] | None = None
+) -> Iterator[BuildEvent]:
+    """Create the default library on first use: the bundled sample article, indexed.
+
+    Yields the build's events when it had to build, nothing otherwise.
+    """
+    if library.exists() or library.index_dir != default_index_dir():
+        return
+    articles = default_articles_dir()
+    if not articles.exists():
+        articles.mkdir(parents=True)
+        for sample in sample_dir().glob("*.txt"):
+            shutil.copy2(sample, articles / sample.name)
+    if notify:
+        notify(f"first use: indexing the sample library in {articles}")
+    yield from library.build([articles])
+
+
+def open_library_or_fail(library: Library) -> Library:
+    """Raise IndexMissing unless the library has a committed index."""
+    if not library.exists():
+        raise IndexMissing(
+            f"no index at {library.index_dir}; build one with "
+            f"`qa index build PATH --index {library.index_dir}`"
+        )
+    return library
+
+
+def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
+    """One hit per distinct passage text; later copies become extra citations."""
+    first_by_text: dict[str, int] = {}
+    groups: list[tuple[ScoredPassage, list[Citation]]] = []
+    for item in ranked:
+        key = " ".join(item.record.text.split()).lower()
+        if key in first_by_text:
+            groups[first_by_text[key]][1].append(_citation(item))
+            continue
+        first_by_text[key] = len(groups)
+        groups.append((item, []))
+    return [
+        Hit(
+            rank=rank,
+            score=item.score,
+            text=item.record.text,
+            citation=_citation(item),
+            highlights=_highlights(item),
+            also_cited=tuple(also),
+            boilerplate=item.record.boilerplate,
+        )
+        for rank, (item, also) in enumerate(groups[:k], start=1)
+    ]
+
+
+def _citation(item: ScoredPassage) -> Citation:
+    r = item.record
+    return Citation(
+        article=r.article_key,
+        path=r.article_path,
+        title=r.title,
+        source=r.source,
+        url=r.url,
+        published=r.published,
+        paragraph=r.ordinal,
+        start=r.start,
+        end=r.end,
+        article_id=r.article_id,
+    )
+
+
+def _highlights(item: ScoredPassage) -> tuple[Highlight, ...]:
+    """The best-answering sentence of the passage, as a span of the passage text."""
+    if not item.sentences:
+        return ()
+    sentence, score = max(item.sentences, key=lambda pair: pair[1])
+    offset = item.record.start
+    return (Highlight(sentence.start - offset, sentence.end - offset, score),)
+
+
+def run_first_use(library: Library, notify: Callable[[str], None] | None = None) -> None:
+    """Build the default library if this is its first use (no progress shown)."""
+    events = list(ensure_default_library(library, notify))
+    if events:
+        run_build(iter(events))

@@ -1,0 +1,81 @@
+"""Text forms of answers, reports and status for the terminal (stdout carries data only)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from index.build import BuildProgress, BuildReport
+from index.store import IndexInfo
+from qa.answer import Answer, Hit
+
+BOLD_ON, BOLD_OFF = "\033[1;33m", "\033[0m"
+PLAIN_ON, PLAIN_OFF = "**", "**"
+
+
+def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
+    lines = []
+    if answer.searched and answer.searched != answer.question:
+        lines.append(f"(searched: {answer.searched})")
+    if not answer.confident:
+        lines.append("No confident answer in the library; the nearest passages:")
+    if not answer.hits:
+        lines.append("No passages found.")
+    for hit in answer.hits:
+        lines.append(f"{hit.rank}. [{hit.score:.3f}] {hit.citation.label()}")
+        for other in hit.also_cited:
+            lines.append(f"   also in: {other.label()}")
+        lines.append(_indent(_marked_text(hit, color), width))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _marked_text(hit: Hit, color: bool) -> str:
+    if not hit.highlights:
+        return hit.text
+    on, off = (BOLD_ON, BOLD_OFF) if color else (PLAIN_ON, PLAIN_OFF)
+    best = hit.highlights[0]
+    return (
+        hit.text[: best.start] + on + hit.text[best.start : best.end] + off + hit.text[best.end :]
+    )
+
+
+def _indent(text: str, width: int) -> str:
+    return "\n".join(
+        textwrap.wrap(text, width=width, initial_indent="   ", subsequent_indent="   ")
+    )
+
+
+def render_status(info: IndexInfo) -> str:
+    size_mb = info.size_bytes / 1e6
+    sources = "\n".join(f"  {root}" for root in info.sources) or "  (none)"
+    return (
+        f"index:      {info.index_dir}\n"
+        f"articles:   {info.articles}\n"
+        f"paragraphs: {info.paragraphs}\n"
+        f"passages:   {info.passages} (+ {info.sentences} sentences)\n"
+        f"model:      {info.model_id} ({info.dim} dimensions)\n"
+        f"size:       {size_mb:.1f} MB\n"
+        f"last build: {info.built_at} (generation {info.generation})\n"
+        f"folders:\n{sources}\n"
+    )
+
+
+def render_progress(event: BuildProgress) -> str:
+    if event.stage == "embedding" and event.passages_total:
+        eta = f", ETA {event.eta_seconds:.0f}s" if event.eta_seconds is not None else ""
+        return (
+            f"embedding {event.passages_done}/{event.passages_total} texts "
+            f"({event.rate:.0f}/s{eta})"
+        )
+    if event.stage == "reading" and event.articles_total:
+        return f"reading {event.articles_done}/{event.articles_total} files"
+    return f"{event.stage}..."
+
+
+def render_report(report: BuildReport) -> str:
+    return (
+        f"indexed {report.articles} articles, {report.passages} passages "
+        f"({report.added} added, {report.updated} updated, {report.removed} removed, "
+        f"{report.unchanged} unchanged; {report.embedded} texts embedded, "
+        f"{len(report.skipped)} files skipped) in {report.seconds:.1f}s"
+    )
