@@ -1,0 +1,439 @@
+"""Finding article files under a folder and reading each into `Article`s.
+
+A library folder is whatever the user dropped into it: odd encodings, stray images,
+symlinks, pipes, huge dumps, names that are not UTF-8. This module is where all of that is
+met, so that everything above it sees either an `Article` or one line saying why a file was
+left out (`Skipped` while walking, `UnreadableFile` while reading). Nothing here blocks on
+a special file, follows a link out of the folder, or prints to the console.
+"""
+
+from __future__ import annotations
+
+import codecs
+import errno
+import html
+import json
+import logging
+import os
+import re
+import stat
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from index.errors import UnreadableFile
+from index.models import Article, Skipped
+from index.paragraphs import build_article, normalise_newlines, title_from_filename
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
+DEFAULT_MAX_BYTES: int = 20_000_000
+"""Larger files are skipped: an article is kilobytes; tens of megabytes is a dump or a log."""
+
+_MB = 1_000_000
+
+
+def printable(path: str | os.PathLike[str]) -> str:
+    """`path` as text that can be printed and stored: undecodable bytes become `\\xNN`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _size_reason(size: int, max_bytes: int) -> str:
+    digits = 1
+    # One decimal can make a file just over the limit look equal to it; add precision.
+    while digits < 6 and f"{size / _MB:.{digits}f}" == f"{max_bytes / _MB:.{digits}f}":
+        digits += 1
+    return f"file is {size / _MB:.{digits}f} MB, over the {max_bytes / _MB:.{digits}f} MB limit"
+
+
+def _special_kind(mode: int) -> str | None:
+    """None for a regular file, else what it is, told from its mode without opening it."""
+    kinds = {stat.S_IFIFO: "named pipe", stat.S_IFSOCK: "socket"}
+    kinds |= {stat.S_IFCHR: "device", stat.S_IFBLK: "device"}
+    return None if stat.S_ISREG(mode) else kinds.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def discover_files(root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Path | Skipped]:
+    """Supported article files under `root` (a folder or one file), in sorted order.
+
+    Yields the `Path` of each file to read, and a `Skipped` for each file refused: links
+    out of `root` or in a loop, pipes, sockets and devices (never opened), files over
+    `max_bytes`, names that are not valid UTF-8. Hidden entries and unsupported suffixes
+    are passed over silently: a folder of articles holds other things too.
+    """
+    try:
+        info = os.stat(root)
+    except OSError as error:
+        yield Skipped(printable(root), _os_reason(error))
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        # A file named explicitly: say why it is refused instead of ignoring it.
+        if root.suffix.lower() not in SUPPORTED_SUFFIXES:
+            supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            yield Skipped(printable(root), f"unsupported file type (supported: {supported})")
+        elif _undecodable(root.name):
+            yield Skipped(printable(root), "name is not valid UTF-8; rename it to index it")
+        else:
+            yield from _check_file(root, info, max_bytes)
+        return
+    yield from _walk(root, os.path.realpath(root), max_bytes)
+
+
+def _walk(folder: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as error:
+        yield Skipped(printable(folder), f"cannot list folder: {_os_reason(error)}")
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            link = entry.is_symlink()
+            # A link to a folder is reported even without a suffix; a link to anything else
+            # (or to nothing, or into a loop) needs a supported suffix to be worth a word.
+            is_dir = _is_dir(entry)
+            if entry.name.startswith(".") or (
+                not is_dir and path.suffix.lower() not in SUPPORTED_SUFFIXES
+            ):
+                continue
+            if _undecodable(entry.name):
+                # Such a name cannot be stored or shown as text further up; say so instead.
+                yield Skipped(printable(path), "name is not valid UTF-8; rename it to index it")
+            elif link:
+                yield from _follow_link(path, real_root, max_bytes)
+            elif is_dir:
+                yield from _walk(path, real_root, max_bytes)
+            else:
+                yield from _check_file(path, entry.stat(follow_symlinks=False), max_bytes)
+        except OSError as error:
+            # The entry vanished or cannot be examined between listing and stat.
+            yield Skipped(printable(path), _os_reason(error))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _undecodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _follow_link(path: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            yield Skipped(printable(path), "symlink loop")
+        else:
+            yield Skipped(printable(path), "broken symlink: its target does not exist")
+        return
+    if not _inside(target, real_root):
+        yield Skipped(printable(path), "symlink leads outside the folder: refused")
+        return
+    info = os.stat(target)
+    if stat.S_ISDIR(info.st_mode):
+        # Its target is inside this tree and read through its real path already; following
+        # it would read files twice, or forever when it points back up.
+        if _inside(real_root, target):
+            yield Skipped(printable(path), "symlink loop: links back to a folder containing it")
+        else:
+            yield Skipped(printable(path), "symlink to a folder in this tree: not followed")
+        return
+    yield from _check_file(path, info, max_bytes)
+
+
+def _check_file(path: Path, info: os.stat_result, max_bytes: int) -> Iterator[Path | Skipped]:
+    kind = _special_kind(info.st_mode)
+    if kind is not None:
+        yield Skipped(printable(path), f"{kind}, not a regular file")
+    elif info.st_size > max_bytes:
+        yield Skipped(printable(path), _size_reason(info.st_size, max_bytes))
+    else:
+        yield path
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "file vanished before it could be read"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, IsADirectoryError):
+        return "is a folder, not a file"
+    return f"cannot read: {error.strerror or error}"
+
+
+# Leading bytes of formats that are certainly not text, whatever their suffix says.
+_MAGIC = (
+    *(b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"%PDF-"),
+    *(b"PK\x03\x04", b"\x1f\x8b", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07"),
+    *(b"\x7fELF", b"SQLite format 3\x00", b"\xd0\xcf\x11\xe0", b"\x00\x00\x00\x0cjP"),
+)
+
+
+def read_articles(path: Path, root: Path) -> list[Article]:
+    """The article(s) in one file: one for .txt/.md/.html, one per valid line of .jsonl.
+
+    Raises `UnreadableFile` with a one-line reason when the file cannot be indexed.
+    """
+    shown = printable(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(shown, f"unsupported file type {suffix or '(no suffix)'}")
+    data = _read_bytes(path, shown)
+    if not data.strip():
+        raise UnreadableFile(shown, "empty file")
+    text, notes = _decode(data, shown, html_page=suffix in (".html", ".htm"))
+    if not text.strip():
+        raise UnreadableFile(shown, "empty file")
+    # Undecodable name bytes cannot be stored as text (SQLite, JSON): keep them visible
+    # as `\xNN` instead. `discover_files` refuses such names; this is for direct calls.
+    key = printable(_article_key(path, root))
+    absolute = printable(os.path.abspath(path))
+    fallback_title = title_from_filename(printable(path.name))
+    if suffix == ".jsonl":
+        return _read_jsonl(text, shown, key, absolute, fallback_title, notes)
+    if suffix in (".html", ".htm"):
+        return [_read_html(text, shown, key, absolute, fallback_title, notes)]
+    article = build_article(
+        text,
+        key=key,
+        path=absolute,
+        fallback_title=fallback_title,
+        markdown=suffix == ".md",
+        notes=notes,
+    )
+    if not article.paragraphs:
+        raise UnreadableFile(shown, "no text besides the front matter")
+    return [article]
+
+
+def _article_key(path: Path, root: Path) -> str:
+    if path == root:
+        return path.name
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    # O_NONBLOCK: a pipe swapped in after discovery must not hang the build.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        raise UnreadableFile(shown, _os_reason(error)) from None
+    try:
+        before = os.fstat(fd)
+        kind = _special_kind(before.st_mode)
+        if kind is not None:
+            raise UnreadableFile(shown, f"{kind}, not a regular file")
+        chunks: list[bytes] = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        after = os.fstat(fd)
+    except OSError as error:
+        raise UnreadableFile(shown, _os_reason(error)) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    try:
+        now = os.stat(path)
+    except OSError:
+        raise UnreadableFile(shown, "file vanished while being read") from None
+    same_file = (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino)
+    unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+    if not same_file or not unchanged or len(data) != after.st_size:
+        raise UnreadableFile(shown, "file changed while being read; build again")
+    return data
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def _decode(data: bytes, shown: str, *, html_page: bool) -> tuple[str, list[str]]:
+    """Text of `data` and notes on how it was decoded; binary data is refused."""
+    if data.startswith(_MAGIC):
+        raise UnreadableFile(shown, "binary file, not text")
+    notes: list[str] = []
+    # UTF-32 first: its little-endian BOM begins with UTF-16's.
+    boms = [(codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32")]
+    boms += [(codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")]
+    name = next((name for bom, name in boms if data.startswith(bom)), None)
+    if name is not None:
+        try:
+            text, notes = data.decode(name), [f"{name} with BOM"]
+        except UnicodeDecodeError:
+            raise UnreadableFile(shown, f"undecodable text: invalid {name}") from None
+    elif b"\x00" in data:
+        raise UnreadableFile(shown, "binary file, not text")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text, notes = _decode_legacy(data, html_page)
+    if _looks_binary(text):
+        raise UnreadableFile(shown, "binary file, not text")
+    return normalise_newlines(text), notes
+
+
+def _decode_legacy(data: bytes, html_page: bool) -> tuple[str, list[str]]:
+    if html_page and (declared := _CHARSET.search(data[:4096])):
+        name = declared.group(1).decode("ascii", "replace")
+        try:
+            return data.decode(name), [f"decoded as {codecs.lookup(name).name} (declared)"]
+        except (LookupError, UnicodeDecodeError):
+            pass
+    # Mostly valid UTF-8 with a few stray bytes: keep the good characters rather than turn
+    # every accented letter into cp1252 mojibake.
+    lenient = data.decode("utf-8", "replace")
+    bad = lenient.count("\ufffd")
+    good = sum(1 for ch in lenient if ord(ch) > 127) - bad
+    if good >= 2 * bad > 0:
+        return lenient, [f"{bad} invalid UTF-8 byte(s) replaced"]
+    try:
+        return data.decode("cp1252"), ["decoded as cp1252"]
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), ["decoded as latin-1"]
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:65536]
+    controls = sum(
+        1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0
+    )
+    return controls > max(8, len(sample) // 50)
+
+
+_QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
+
+
+def _extract_html(text: str) -> tuple[str | None, dict[str, str | None]]:
+    # Imported here: trafilatura takes half a second to import and only HTML needs it.
+    import trafilatura
+
+    for name in _QUIET_LOGGERS:
+        # Its warnings about odd markup would land on the user's console mid-build.
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            document: Any = trafilatura.bare_extraction(
+                text, with_metadata=True, include_comments=False, include_tables=True
+            )
+        except Exception:  # any extractor failure falls back to tag stripping
+            document = None
+    if document is None:
+        return None, {}
+    fields = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+    wanted = {"title": "title", "source": "sitename", "url": "url"}
+    wanted |= {"published": "date", "author": "author"}
+    metadata = {ours: fields.get(theirs) for ours, theirs in wanted.items()}
+    return fields.get("text") or None, metadata
+
+
+_DROP_ELEMENTS = re.compile(
+    r"<(script|style|noscript|template|svg|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|div|br|h[1-6]|li|ul|ol|tr|table|section|article|blockquote|pre|hr|header|footer)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _strip_tags(text: str) -> tuple[str, str | None]:
+    """Crude text of an HTML page, blocks separated by blank lines, and its <title>."""
+    title_match = _TITLE.search(text)
+    title = html.unescape(_TAG.sub("", title_match.group(1))).strip() if title_match else None
+    body = _DROP_ELEMENTS.sub(" ", text)
+    body = _BLOCK_TAGS.sub("\n\n", body)
+    body = html.unescape(_TAG.sub("", body))
+    lines = [" ".join(line.split()) for line in body.split("\n")]
+    return "\n".join(lines), title or None
+
+
+def _read_html(
+    text: str, shown: str, key: str, path: str, fallback_title: str, notes: list[str]
+) -> Article:
+    extracted, metadata = _extract_html(text)
+    if not extracted or not extracted.strip():
+        extracted, title = _strip_tags(text)
+        metadata = {"title": title}
+        notes = [*notes, "main text not found; all page text kept (tags stripped)"]
+    article = build_article(
+        extracted,
+        key=key,
+        path=path,
+        fallback_title=fallback_title,
+        metadata=metadata,
+        front_matter=False,
+        notes=notes,
+    )
+    if not article.paragraphs:
+        raise UnreadableFile(shown, "no text found in the HTML page")
+    return article
+
+
+_JSON_FIELDS = ("title", "url", "source", "author", "published")
+
+
+def _read_jsonl(
+    text: str, shown: str, key: str, path: str, fallback_title: str, notes: list[str]
+) -> list[Article]:
+    articles: list[Article] = []
+    problems: Counter[str] = Counter()
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            problems["not JSON"] += 1
+            continue
+        if not isinstance(record, dict):
+            problems["not a JSON object"] += 1
+            continue
+        body = record.get("text")
+        if not isinstance(body, str) or not body.strip():
+            problems["no text"] += 1
+            continue
+        metadata = {name: v for name in _JSON_FIELDS if isinstance(v := record.get(name), str)}
+        number = len(articles)
+        article = build_article(
+            body,
+            key=f"{key}#{number}",
+            path=path,
+            fallback_title=f"{fallback_title} #{number}",
+            metadata=metadata,
+            front_matter=False,
+        )
+        if article.paragraphs:
+            articles.append(article)
+        else:
+            problems["no text"] += 1
+    if not articles:
+        raise UnreadableFile(shown, "no valid JSON articles")
+    # File-level notes go on the first article only, so the build report says them once.
+    summary = [
+        f"{count} {'line' if count == 1 else 'lines'} skipped: {reason}"
+        for reason, count in sorted(problems.items())
+    ]
+    articles[0] = replace(articles[0], notes=(*notes, *summary, *articles[0].notes))
+    return articles
