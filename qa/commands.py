@@ -117,6 +117,7 @@ def show_build(events: object) -> BuildReport | None:
     """Print a build's progress and skips on stderr and its summary last; returns the report."""
     tty = sys.stderr.isatty()
     last_line = 0.0
+    last_stage = ""
     report = None
     event: BuildEvent
     for event in events:  # type: ignore[attr-defined]
@@ -127,9 +128,11 @@ def show_build(events: object) -> BuildReport | None:
             now = time.monotonic()
             if tty:
                 print(f"\r\033[Kqa: {render_progress(event)}", end="", file=sys.stderr, flush=True)
-            elif now - last_line >= 2.0 or event.stage != "embedding":
+            elif now - last_line >= 2.0 or event.stage != last_stage:
+                # Without a terminal to redraw on, one line per stage and every 2 s at most.
                 _say(render_progress(event))
                 last_line = now
+            last_stage = event.stage
         elif isinstance(event, BuildReport):
             report = event
     _clear(tty)
@@ -165,7 +168,7 @@ def index_verify(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
-    library = _ready_library(args)
-    print(render_status(library.info()), end="")
-    print(f"\ntry: {EXAMPLE_QUESTION}")
-    return 0
+    """Open the chat TUI; the library loads (and on first use builds) inside the app."""
+    from tui import run_chat  # textual is imported only when the chat is opened
+
+    return run_chat(Path(args.index) if args.index else None, args.model, args.backend)
