@@ -1,0 +1,263 @@
+"""The chat app: owns the library, loads it in the background, rebuilds it on request.
+
+First paint never waits for the model: `Library.open` is cheap, and the first-use build,
+opening the index and loading the model all run in a thread worker that posts
+`LibraryChanged` messages. Workers never touch widgets; the app turns their messages
+into new state values, which the screens watch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+
+from index.locations import default_index_dir, home_dir
+from qa import (
+    BuildInterrupted,
+    BuildProgress,
+    BuildReport,
+    Hit,
+    Library,
+    QAError,
+    Skipped,
+    ensure_default_library,
+)
+from tui.messages import LibraryChanged, Note, RebuildFinished, RebuildProgress
+from tui.screens.chat import ChatScreen
+from tui.state import FAILED, INDEXING, LOADING, READY, BuildState, LibraryState
+from tui.transcript import export_markdown, full_citation
+
+T = TypeVar("T")
+
+
+class QAApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "article-qa"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        # Priority: the question box would take Ctrl+E (end of line) and Ctrl+R for itself.
+        Binding("ctrl+r", "rebuild", "Rebuild", priority=True),
+        Binding("ctrl+e", "export", "Export", priority=True),
+    ]
+
+    library_state: var[LibraryState] = var(LibraryState, init=False)
+    build_state: var[BuildState | None] = var(None, init=False)
+
+    def __init__(
+        self,
+        library: Library | None = None,
+        *,
+        index_dir: Path | None = None,
+        model: str | None = None,
+        backend: str = "auto",
+        show_timings: bool = True,
+        export_dir: Path | None = None,
+    ) -> None:
+        """Either a ready-made `library` (tests share one model) or how to open one."""
+        super().__init__()
+        self.library: Library | None = library
+        self._open_args = (index_dir, model, backend)
+        self.show_timings = show_timings
+        self.export_dir = export_dir
+        self._cancel_build: threading.Event | None = None
+        # The index snapshot's SQLite handles belong to the thread that opened them, so
+        # every Library call goes through this one thread; workers wait on it instead of
+        # the UI. A build runs on its own thread: it opens its own connection.
+        self._library_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-library")
+        self.chat = ChatScreen(default_dir=_default_dir(), show_timings=show_timings)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.chat)
+        if self.library is None:
+            index_dir, model, backend = self._open_args
+            try:
+                self.library = Library.open(
+                    index_dir, model=model, backend=backend, notify=self._note
+                )
+            except QAError as error:
+                self.library_state = LibraryState(index_dir, FAILED, error=str(error))
+                return
+        self.library_state = LibraryState(self.library.index_dir)
+        self.prepare(self.library)
+
+    def on_library_thread(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run `call` on the library's thread and wait for it (from a worker, never the UI)."""
+        return self._library_thread.submit(call, *args, **kwargs).result()
+
+    def _note(self, text: str) -> None:
+        # Called by the core, possibly from a worker thread: post, never draw.
+        self.post_message(Note(text))
+
+    def on_note(self, message: Note) -> None:
+        self.notify(message.text)
+
+    # -- loading ----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
+    def prepare(self, library: Library) -> None:
+        """First-use build, then the index (counts for the status line), then the model."""
+        try:
+            for event in ensure_default_library(library, notify=self._note):
+                if isinstance(event, BuildProgress):
+                    self.post_message(LibraryChanged(INDEXING, detail=_percent(event)))
+            info = self.on_library_thread(library.info)
+            self.post_message(LibraryChanged(LOADING, info=info))
+            self.on_library_thread(library.warm)
+            self.post_message(LibraryChanged(READY, info=info))
+        except QAError as error:
+            self.post_message(LibraryChanged(FAILED, error=str(error)))
+        except Exception as error:  # noqa: BLE001 - one line in the status bar, no traceback
+            self.post_message(LibraryChanged(FAILED, error=f"{type(error).__name__}: {error}"))
+
+    def on_library_changed(self, message: LibraryChanged) -> None:
+        old = self.library_state
+        if message.phase == INDEXING:
+            self.library_state = old.to(INDEXING, detail=message.detail)
+            return
+        self.library_state = old.to(
+            message.phase, info=message.info or old.info, error=message.error
+        )
+        if message.phase == FAILED and message.error:
+            self.notify(message.error, title="The library cannot answer", severity="error")
+
+    # -- rebuild ----------------------------------------------------------------------
+
+    def action_rebuild(self) -> None:
+        from tui.screens.rebuild import RebuildScreen
+
+        state = self.build_state
+        if self.library is None:
+            self.notify("no library is open", severity="error")
+            return
+        if state is None or not state.running:
+            self._cancel_build = threading.Event()
+            self.build_state = BuildState()
+            self.rebuild(self.library, self._cancel_build)
+        if not isinstance(self.screen, RebuildScreen):
+            self.push_screen(RebuildScreen())
+
+    def action_cancel_rebuild(self) -> None:
+        state = self.build_state
+        if self._cancel_build is not None and state is not None and state.running:
+            self._cancel_build.set()
+            self.build_state = BuildState(
+                progress=state.progress, skipped=state.skipped, cancelling=True
+            )
+
+    @work(thread=True, exclusive=True, group="rebuild", exit_on_error=False)
+    def rebuild(self, library: Library, cancel: threading.Event) -> None:
+        """An incremental build of the library's folders; the old index answers meanwhile."""
+        try:
+            report = None
+            for event in library.build(cancel=cancel):
+                if isinstance(event, BuildReport):
+                    report = event
+                else:
+                    self.post_message(RebuildProgress(event))
+            info = self.on_library_thread(library.info)
+            self.post_message(RebuildFinished(report=report, info=info))
+        except BuildInterrupted:
+            self.post_message(RebuildFinished(cancelled=True))
+        except QAError as error:
+            self.post_message(RebuildFinished(error=str(error)))
+        except Exception as error:  # noqa: BLE001 - one line on the screen, no traceback
+            self.post_message(RebuildFinished(error=f"{type(error).__name__}: {error}"))
+
+    def on_rebuild_progress(self, message: RebuildProgress) -> None:
+        state = self.build_state or BuildState()
+        if not state.running:
+            return
+        event = message.event
+        if isinstance(event, Skipped):
+            self.build_state = _replace_build(state, skipped=(*state.skipped, event))
+        else:
+            self.build_state = _replace_build(state, progress=event)
+
+    def on_rebuild_finished(self, message: RebuildFinished) -> None:
+        state = self.build_state or BuildState()
+        self.build_state = BuildState(
+            running=False,
+            progress=state.progress,
+            skipped=state.skipped,
+            report=message.report,
+            error=message.error,
+            cancelled=message.cancelled,
+        )
+        self._cancel_build = None
+        if message.info is not None:
+            # The new generation answers from the next question on.
+            self.library_state = self.library_state.to(READY, info=message.info, error=None)
+        summary = self.build_state.summary()
+        self.notify(summary, severity="error" if message.error else "information")
+
+    # -- everything else --------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_export(self) -> None:
+        turns = [turn for turn in self.chat.turns if not turn.abandoned]
+        if not turns:
+            self.notify("nothing to export yet: ask a question first", severity="warning")
+            return
+        folder = self.export_dir or home_dir() / "exports"
+        library = str(self.library.index_dir) if self.library else "?"
+        try:
+            path = export_markdown(turns, folder, library=library)
+        except OSError as error:
+            self.notify(f"cannot export to {folder}: {error.strerror}", severity="error")
+            return
+        self.notify(f"transcript exported to {path}", title="Exported")
+
+    def copy_citation(self, hit: Hit) -> None:
+        text = full_citation(hit.citation)
+        self.copy_to_clipboard(text)
+        self.notify(text, title="Citation copied")
+
+    def on_unmount(self) -> None:
+        if self._cancel_build is not None:
+            self._cancel_build.set()
+        if self.library is not None:
+            closing = self._library_thread.submit(self.library.close)
+            try:
+                closing.result(timeout=5)
+            except Exception:  # noqa: BLE001 - quitting: nothing useful to do with it
+                pass
+        self._library_thread.shutdown(wait=False, cancel_futures=True)
+
+
+def _percent(event: BuildProgress) -> str:
+    if event.stage == "embedding" and event.passages_total:
+        return f"{event.passages_done / event.passages_total:.0%}"
+    return event.stage
+
+
+def _replace_build(state: BuildState, **changes: object) -> BuildState:
+    from dataclasses import replace
+
+    return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def _default_dir() -> Path | None:
+    try:
+        return default_index_dir()
+    except OSError:
+        return None
+
+
+def run_chat(index_dir: Path | None = None, model: str | None = None, backend: str = "auto") -> int:
+    QAApp(index_dir=index_dir, model=model, backend=backend).run()
+    return 0

@@ -1,0 +1,265 @@
+"""The chat screen: the transcript, the question box and the status line.
+
+A turn locks the question box until its answer or its error arrives (and Escape gives
+up waiting); answers arrive as messages from a thread worker and any that no longer
+belong to the current turn are dropped. A question asked while the model is still
+loading waits in the transcript and goes ahead as soon as the library is ready.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from qa import Filters, Library, QAError
+from tui.followup import searched_text
+from tui.messages import AnswerFailed, AnswerReady
+from tui.state import BuildState, LibraryState
+from tui.transcript import Turn, describe_filters
+from tui.widgets.question_input import QuestionInput
+from tui.widgets.status_line import StatusLine
+from tui.widgets.turn import AnswerCard, TurnView
+
+PASSAGES_PER_ANSWER = 5
+PLACEHOLDER = "Ask a question (Enter) · /article NAME to filter · F1 for help"
+
+WELCOME = (
+    "Ask a question about the articles in the library, e.g. “What did Peskov say?”. "
+    "The answer is the passages that say it, ranked and cited; Tab moves into them, "
+    "Enter opens one in the reader."
+)
+
+
+class ChatScreen(Screen[None]):
+    BINDINGS = [
+        Binding("tab", "into_cards", "Cards", show=False),
+        Binding("escape", "stop_waiting", "Stop waiting", show=False),
+    ]
+
+    def __init__(self, *, default_dir: object = None, show_timings: bool = True) -> None:
+        super().__init__()
+        self.turns: list[Turn] = []
+        self.views: dict[int, TurnView] = {}
+        self.current: int | None = None
+        """Number of the turn waiting for its answer, if any."""
+        self.filters = Filters()
+        self.thread_subject: str | None = None
+        self.show_timings = show_timings
+        self._started: set[int] = set()
+        self._default_dir = default_dir
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(self._default_dir, id="status")  # type: ignore[arg-type]
+        with VerticalScroll(id="transcript", can_focus=False):
+            yield Static(Content.styled(WELCOME, "$text-muted"), id="welcome")
+        yield QuestionInput(placeholder=PLACEHOLDER, id="question")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "library_state", self._library_changed, init=True)
+        self.watch(self.app, "build_state", self._build_changed, init=True)
+        self.query_one(QuestionInput).focus()
+
+    @property
+    def library(self) -> Library | None:
+        return self.app.library  # type: ignore[attr-defined]
+
+    # -- the app's state, shown -------------------------------------------------------
+
+    def _library_changed(self, state: LibraryState) -> None:
+        self.query_one(StatusLine).show(library=state)
+        if state.settled and self.current is not None and self.current not in self._started:
+            self._start_answer(self.turns[self.current - 1])
+
+    def _build_changed(self, state: BuildState | None) -> None:
+        if state is not None:
+            self.query_one(StatusLine).show(build=state)
+
+    # -- asking -----------------------------------------------------------------------
+
+    def on_input_submitted(self, event: QuestionInput.Submitted) -> None:
+        event.stop()
+        box = self.query_one(QuestionInput)
+        text = event.value.strip()
+        if not text or box.disabled:
+            return
+        box.remember(text)
+        box.value = ""
+        if text.startswith("/"):
+            self.run_command(text)
+        else:
+            self.ask(text)
+
+    def ask(self, question: str) -> None:
+        searched = searched_text(question, self.thread_subject)
+        if searched is None:
+            self.thread_subject = question
+        turn = Turn(len(self.turns) + 1, question, searched=searched, filters=self.filters)
+        self.turns.append(turn)
+        view = TurnView(turn, show_timings=self.show_timings)
+        self.views[turn.number] = view
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.mount(view)
+        self.current = turn.number
+        self._lock()
+        state: LibraryState = self.app.library_state  # type: ignore[attr-defined]
+        if state.settled:
+            self._start_answer(turn)
+        else:
+            view.waiting("waiting for the model to load...")
+        transcript.scroll_end(animate=False)
+
+    def _start_answer(self, turn: Turn) -> None:
+        self._started.add(turn.number)
+        self.views[turn.number].waiting("searching...")
+        library = self.library
+        if library is None:
+            self.post_message(AnswerFailed(turn.number, "no library is open"))
+            return
+        self.answer_in_thread(library, turn)
+
+    @work(thread=True, exclusive=True, group="ask", exit_on_error=False)
+    def answer_in_thread(self, library: Library, turn: Turn) -> None:
+        filters = None if turn.filters.is_empty() else turn.filters
+        try:
+            answer = self.app.on_library_thread(  # type: ignore[attr-defined]
+                library.ask,
+                turn.question,
+                k=PASSAGES_PER_ANSWER,
+                filters=filters,
+                searched=turn.searched,
+            )
+        except QAError as error:
+            self.post_message(AnswerFailed(turn.number, str(error)))
+        except Exception as error:  # noqa: BLE001 - one line in the transcript, no traceback
+            self.post_message(AnswerFailed(turn.number, f"{type(error).__name__}: {error}"))
+        else:
+            self.post_message(AnswerReady(turn.number, answer))
+
+    def on_answer_ready(self, message: AnswerReady) -> None:
+        if not self._is_current(message.turn):
+            return
+        turn = self.turns[message.turn - 1].answered(message.answer)
+        self.turns[message.turn - 1] = turn
+        self.views[turn.number].answered(message.answer)
+        self._finish()
+
+    def on_answer_failed(self, message: AnswerFailed) -> None:
+        if not self._is_current(message.turn):
+            return
+        self.turns[message.turn - 1] = self.turns[message.turn - 1].failed(message.error)
+        self.views[message.turn].failed(message.error)
+        self.notify(message.error, title="Could not answer", severity="error")
+        self._finish()
+
+    def _is_current(self, number: int) -> bool:
+        """A result for an abandoned or superseded turn is stale: drop it."""
+        return number == self.current and not self.turns[number - 1].abandoned
+
+    def _finish(self) -> None:
+        self.current = None
+        self._unlock()
+        self.call_after_refresh(
+            self.query_one("#transcript", VerticalScroll).scroll_end, animate=False
+        )
+
+    def action_stop_waiting(self) -> None:
+        if self.current is None:
+            return
+        turn = self.turns[self.current - 1]
+        self.turns[turn.number - 1] = Turn(
+            turn.number, turn.question, turn.searched, turn.filters, abandoned=True
+        )
+        self.views[turn.number].abandoned()
+        self.current = None
+        self._unlock()
+
+    def _lock(self) -> None:
+        box = self.query_one(QuestionInput)
+        box.disabled = True
+        box.placeholder = "answering... (Escape stops waiting)"
+
+    def _unlock(self) -> None:
+        box = self.query_one(QuestionInput)
+        box.disabled = False
+        box.placeholder = PLACEHOLDER
+        if self.app.screen is self:
+            box.focus()
+
+    # -- commands ---------------------------------------------------------------------
+
+    def run_command(self, text: str) -> None:
+        name, _, argument = text[1:].partition(" ")
+        argument = argument.strip()
+        name = name.lower()
+        if name == "help":
+            self.app.action_help()  # type: ignore[attr-defined]
+            return
+        if name == "clear":
+            self._set_filters(Filters())
+            return
+        if name in ("article", "source", "since", "until"):
+            if not argument:
+                self.notify(
+                    f"/{name} needs a value, e.g. /{name} {_EXAMPLES[name]}", severity="error"
+                )
+                return
+            fields = {
+                "article": self.filters.article,
+                "source": self.filters.source,
+                "since": self.filters.since,
+                "until": self.filters.until,
+            }
+            fields[name] = argument
+            self._set_filters(Filters(**fields))
+            return
+        self.notify(
+            f"unknown command /{name}; try /article, /source, /since, /until, /clear or /help",
+            severity="error",
+        )
+
+    def _set_filters(self, filters: Filters) -> None:
+        self.filters = filters
+        self.query_one(StatusLine).show(filters=filters)
+        described = describe_filters(filters)
+        self.notify(f"filter {described}" if described else "filters cleared")
+
+    # -- cards ------------------------------------------------------------------------
+
+    def action_into_cards(self) -> None:
+        box = self.query_one(QuestionInput)
+        if self.focused is box or self.focused is None:
+            for turn in reversed(self.turns):
+                cards = self.views[turn.number].cards
+                if cards:
+                    cards[0].focus()
+                    return
+        self.focus_next()
+
+    def on_answer_card_opened(self, message: AnswerCard.Opened) -> None:
+        library = self.library
+        if library is not None:
+            from tui.screens.reader import ReaderScreen
+
+            self.app.push_screen(ReaderScreen(library, message.hit))
+
+    def on_answer_card_copy_requested(self, message: AnswerCard.CopyRequested) -> None:
+        self.app.copy_citation(message.hit)  # type: ignore[attr-defined]
+
+    def on_answer_card_left(self, message: AnswerCard.Left) -> None:
+        box = self.query_one(QuestionInput)
+        if not box.disabled:
+            box.focus()
+
+    def on_screen_resume(self) -> None:
+        box = self.query_one(QuestionInput)
+        if not box.disabled and self.focused is None:
+            box.focus()
+
+
+_EXAMPLES = {"article": "belarus", "source": "moscow", "since": "2020-01-01", "until": "2020-12-31"}

@@ -1,0 +1,127 @@
+"""The reader: a cited article in full, scrolled to the cited paragraph and highlighted.
+
+The paragraphs are fetched in a thread worker (the library may be reopening a newer
+generation after a rebuild), so opening a long article never stalls the UI.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from qa import Hit, Library, QAError
+from tui.widgets.turn import HIGHLIGHT
+
+PASSAGE = "on $accent-muted"
+
+
+class ReaderScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back to chat"),
+        Binding("c", "copy", "Copy citation"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, paragraphs: list[tuple[int, str, bool]]) -> None:
+            super().__init__()
+            self.paragraphs = paragraphs
+
+    class LoadFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, library: Library, hit: Hit) -> None:
+        super().__init__()
+        self.library = library
+        self.hit = hit
+        self.cited: Static | None = None
+        """The cited paragraph's widget, once loaded."""
+
+    def compose(self) -> ComposeResult:
+        c = self.hit.citation
+        meta = " · ".join(part for part in (c.source, c.published, c.article) if part)
+        yield Static(
+            Content.assemble((c.title, "bold"), "\n", (meta, "$text-muted")), id="reader-title"
+        )
+        with VerticalScroll(id="reader-body"):
+            yield Static(Content.styled("loading...", "italic $text-muted"), id="reader-loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load(self.hit.citation.article_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def load(self, article_id: int) -> None:
+        try:
+            paragraphs = self.app.on_library_thread(  # type: ignore[attr-defined]
+                self.library.article_paragraphs, article_id
+            )
+        except QAError as error:
+            self.post_message(self.LoadFailed(str(error)))
+            return
+        except Exception as error:  # noqa: BLE001 - shown as one line, never a traceback
+            self.post_message(self.LoadFailed(f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(self.Loaded(paragraphs))
+
+    async def on_reader_screen_loaded(self, message: Loaded) -> None:
+        body = self.query_one("#reader-body", VerticalScroll)
+        await body.remove_children()
+        cited_ordinal = self.hit.citation.paragraph
+        widgets = []
+        for ordinal, text, boilerplate in message.paragraphs:
+            content = Content.assemble((f"{ordinal:>3}  ", "$text-muted"), text)
+            classes = "paragraph"
+            if boilerplate:
+                classes += " -boilerplate"
+            if ordinal == cited_ordinal:
+                content = self._marked(ordinal, text)
+                classes += " -cited"
+            widget = Static(content, classes=classes, id=f"paragraph-{ordinal}")
+            if ordinal == cited_ordinal:
+                self.cited = widget
+            widgets.append(widget)
+        if not widgets:
+            widgets.append(Static("This article has no paragraphs in the index any more."))
+        await body.mount_all(widgets)
+        count = len(message.paragraphs)
+        self.sub_title = f"paragraph {cited_ordinal} of {count}"
+        if self.cited is not None:
+            # After layout, or the paragraph's offset is not known yet.
+            self.call_after_refresh(self._scroll_to_cited)
+
+    def _scroll_to_cited(self) -> None:
+        if self.cited is not None:
+            self.query_one("#reader-body", VerticalScroll).scroll_to_widget(
+                self.cited, animate=False, top=True
+            )
+
+    def _marked(self, ordinal: int, text: str) -> Content:
+        """The paragraph with the cited passage shaded and its answering sentence bold."""
+        c = self.hit.citation
+        prefix = f"{ordinal:>3}  "
+        offset = len(prefix)
+        content = Content.assemble((prefix, "bold $text-accent"), text)
+        start, end = max(0, c.start), min(len(text), c.end)
+        if (start, end) != (0, len(text)):
+            content = content.stylize(PASSAGE, offset + start, offset + end)
+        for highlight in self.hit.highlights[:1]:
+            content = content.stylize(
+                HIGHLIGHT, offset + start + highlight.start, offset + start + highlight.end
+            )
+        return content
+
+    def on_reader_screen_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#reader-loading", Static).update(
+            Content.assemble(("Cannot open the article: ", "bold $text-error"), message.error)
+        )
+
+    def action_copy(self) -> None:
+        self.app.copy_citation(self.hit)  # type: ignore[attr-defined]

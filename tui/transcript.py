@@ -1,0 +1,117 @@
+"""The chat transcript as data, and its Markdown export with full citations.
+
+Kept free of textual: the chat screen appends `Turn`s and redraws them, while export
+only needs the data, so it is testable without a terminal and the file format is
+defined in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from qa import Answer, Citation, Filters, Hit
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and what became of it."""
+
+    number: int
+    question: str
+    searched: str | None = None
+    """The expanded text searched for a follow-up; None when the question stood alone."""
+    filters: Filters = field(default_factory=Filters)
+    answer: Answer | None = None
+    error: str | None = None
+    abandoned: bool = False
+    """The user gave up waiting; a late answer is dropped."""
+
+    @property
+    def done(self) -> bool:
+        return self.answer is not None or self.error is not None or self.abandoned
+
+    def answered(self, answer: Answer) -> Turn:
+        return replace(self, answer=answer)
+
+    def failed(self, error: str) -> Turn:
+        return replace(self, error=error)
+
+
+def describe_filters(filters: Filters) -> str:
+    """Short human form of the active filters ('' when none)."""
+    parts = []
+    if filters.article:
+        parts.append(f"article: {filters.article}")
+    if filters.source:
+        parts.append(f"source: {filters.source}")
+    if filters.since:
+        parts.append(f"since: {filters.since}")
+    if filters.until:
+        parts.append(f"until: {filters.until}")
+    return ", ".join(parts)
+
+
+def full_citation(citation: Citation) -> str:
+    """Everything needed to check a passage: label, file, URL and character span."""
+    text = f"{citation.label()}; file {citation.path}"
+    if citation.url:
+        text += f"; {citation.url}"
+    return text + f"; characters {citation.start}-{citation.end} of the paragraph"
+
+
+def _marked(hit: Hit) -> str:
+    if not hit.highlights:
+        return hit.text
+    best = hit.highlights[0]
+    return f"{hit.text[: best.start]}**{hit.text[best.start : best.end]}**{hit.text[best.end :]}"
+
+
+def to_markdown(turns: list[Turn], *, library: str, now: datetime) -> str:
+    lines = [
+        "# article-qa chat",
+        "",
+        f"Library: `{library}`  ",
+        f"Exported: {now.isoformat(timespec='seconds')}",
+        "",
+    ]
+    for turn in turns:
+        lines += [f"## {turn.number}. {turn.question}", ""]
+        if turn.searched:
+            lines += [f"_Read as: {turn.searched}_", ""]
+        if not turn.filters.is_empty():
+            lines += [f"_Filters: {describe_filters(turn.filters)}_", ""]
+        if turn.error:
+            lines += [f"**Error:** {turn.error}", ""]
+            continue
+        if turn.answer is None:
+            lines += ["_(no answer)_", ""]
+            continue
+        answer = turn.answer
+        if not answer.hits:
+            lines += ["No passages found.", ""]
+            continue
+        if not answer.confident:
+            lines += ["_No confident answer in the library; the nearest passages:_", ""]
+        lines += [f"**Answer:** {answer.hits[0].best_sentence} [1]", ""]
+        for hit in answer.hits:
+            lines.append(f"[{hit.rank}] {full_citation(hit.citation)}  ")
+            for other in hit.also_cited:
+                lines.append(f"also in: {full_citation(other)}  ")
+            lines += ["", "> " + _marked(hit).replace("\n", "\n> "), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def export_markdown(turns: list[Turn], folder: Path, *, library: str) -> Path:
+    """Write the transcript to `folder/chat-<timestamp>.md` (never overwriting) and return it."""
+    now = datetime.now().astimezone()
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"chat-{now:%Y%m%d-%H%M%S}"
+    path = folder / f"{stem}.md"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.md"
+    path.write_text(to_markdown(turns, library=library, now=now), encoding="utf-8")
+    return path

@@ -1,0 +1,1 @@
+"""Widgets of the chat screen: the question input, the status line, turns and cards."""

@@ -1,0 +1,189 @@
+"""A turn of the chat: the question, the answer line, and the ranked passages as cards.
+
+Cards are focusable so the keyboard can walk them (Up/Down), open one (Enter) or copy
+its citation (c); a click opens it too. Styles name theme variables only, so light and
+dark themes both read well.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from qa import Answer, Hit
+from tui.transcript import Turn, describe_filters
+
+BAR_CELLS = 8
+HIGHLIGHT = "bold $text-warning on $warning-muted"
+
+
+def score_bar(score: float, best: float) -> tuple[str, str]:
+    """Filled and empty parts of a bar of the score relative to the answer's best hit.
+
+    Fused scores mean nothing across answers, so the bar is relative, never absolute.
+    """
+    share = score / best if best > 0 else 0.0
+    filled = max(1, min(BAR_CELLS, round(share * BAR_CELLS)))
+    return "█" * filled, "░" * (BAR_CELLS - filled)
+
+
+def highlighted_passage(hit: Hit) -> Content:
+    text = Content(hit.text)
+    for highlight in hit.highlights[:1]:
+        text = text.stylize(HIGHLIGHT, highlight.start, highlight.end)
+    return text
+
+
+class AnswerCard(Widget, can_focus=True):
+    """One ranked passage: rank, score bar, title, source, date, paragraph, passage."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open in reader"),
+        Binding("c", "copy", "Copy citation"),
+        Binding("up", "step(-1)", "Previous card", show=False),
+        Binding("down", "step(1)", "Next card", show=False),
+        Binding("escape", "leave", "Back to question", show=False),
+    ]
+
+    class Opened(Message):
+        """The user asked to read this card's article."""
+
+        def __init__(self, hit: Hit) -> None:
+            super().__init__()
+            self.hit = hit
+
+    class CopyRequested(Message):
+        def __init__(self, hit: Hit) -> None:
+            super().__init__()
+            self.hit = hit
+
+    class Left(Message):
+        """Escape on a card: focus goes back to the question box."""
+
+    def __init__(self, hit: Hit, best_score: float) -> None:
+        super().__init__(classes="-boilerplate" if hit.boilerplate else "")
+        self.hit = hit
+        self.best_score = best_score
+
+    def render(self) -> Content:
+        hit = self.hit
+        c = hit.citation
+        filled, empty = score_bar(hit.score, self.best_score)
+        meta = [part for part in (c.source, c.published) if part]
+        meta += [f"paragraph {c.paragraph}", c.article]
+        header = Content.assemble(
+            (f" {hit.rank} ", "bold reverse $text-accent"),
+            " ",
+            (filled, "$text-success"),
+            (empty, "$text-muted"),
+            " ",
+            (c.title, "bold"),
+            ("  (appeal / boilerplate)" if hit.boilerplate else "", "italic $text-muted"),
+        )
+        lines = [header, Content.styled(" · ".join(meta), "$text-muted")]
+        for other in hit.also_cited:
+            lines.append(Content.styled(f"also in: {other.label()}", "$text-muted"))
+        lines.append(highlighted_passage(hit))
+        return Content("\n").join(lines)
+
+    def action_open(self) -> None:
+        self.post_message(self.Opened(self.hit))
+
+    def action_copy(self) -> None:
+        self.post_message(self.CopyRequested(self.hit))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+    def action_step(self, step: int) -> None:
+        cards = list(self.screen.query(AnswerCard))
+        index = cards.index(self) + step
+        if 0 <= index < len(cards):
+            cards[index].focus()
+        elif index >= len(cards):
+            self.post_message(self.Left())
+
+    def on_click(self, event: Click) -> None:
+        event.stop()
+        self.focus()
+        self.post_message(self.Opened(self.hit))
+
+
+class TurnView(Vertical):
+    """A question and, once it comes, its answer."""
+
+    def __init__(self, turn: Turn, *, show_timings: bool = True) -> None:
+        super().__init__(classes="turn")
+        self.turn = turn
+        self.show_timings = show_timings
+        self._build_children()
+
+    def compose(self) -> ComposeResult:
+        yield self._question_line
+        yield self._context_line
+        yield self._answer_line
+
+    def _build_children(self) -> None:
+        # Made up front so the answer line can be set before the turn is composed.
+        self._question_line = Static(
+            Content.assemble(("> ", "bold $text-primary"), self.turn.question), classes="question"
+        )
+        notes = []
+        if self.turn.searched:
+            notes.append(f"read as: {self.turn.searched}")
+        if not self.turn.filters.is_empty():
+            notes.append(f"filter {describe_filters(self.turn.filters)}")
+        self._context_line = Static(" · ".join(notes), classes="context")
+        self._context_line.display = bool(notes)
+        self._answer_line = Static("", classes="answer-line")
+
+    def waiting(self, text: str) -> None:
+        self._line(Content.styled(text, "italic $text-muted"))
+
+    def abandoned(self) -> None:
+        self._line(Content.styled("stopped waiting for this answer", "italic $text-muted"))
+
+    def failed(self, error: str) -> None:
+        self.turn = self.turn.failed(error)
+        self._line(Content.assemble(("Error: ", "bold $text-error"), error))
+        self.add_class("-error")
+
+    def answered(self, answer: Answer) -> None:
+        self.turn = self.turn.answered(answer)
+        self._line(answer_line(answer, self.show_timings))
+        best = max((hit.score for hit in answer.hits), default=0.0)
+        self.mount_all(AnswerCard(hit, best) for hit in answer.hits)
+
+    @property
+    def cards(self) -> list[AnswerCard]:
+        return list(self.query(AnswerCard))
+
+    def _line(self, content: Content) -> None:
+        self._answer_line.update(content)
+
+
+def answer_line(answer: Answer, show_timings: bool) -> Content:
+    """The best-answering sentence with its [1] marker, or why there is none."""
+    if not answer.hits:
+        return Content.styled("No passages found.", "bold $text-warning")
+    top = answer.hits[0]
+    parts: list[str | tuple[str, str]] = []
+    if not answer.confident:
+        parts.append(
+            ("No confident answer in the library; the nearest passages:\n", "bold $text-warning")
+        )
+    parts += [
+        top.best_sentence.strip(),
+        " ",
+        ("[1]", "bold $text-accent"),
+        (f" ({top.citation.title}, paragraph {top.citation.paragraph})", "$text-muted"),
+    ]
+    if show_timings:
+        parts.append((f"  {answer.seconds * 1000:.0f} ms", "$text-muted"))
+    return Content.assemble(*parts)
