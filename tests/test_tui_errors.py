@@ -1,0 +1,59 @@
+"""Errors reach the user as one clear line in the app, and never leave the input locked."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from library_fixtures import build, make_library
+from tui_support import ask, chat, make_app, wait_until
+
+from tui.state import FAILED
+from tui.widgets.question_input import QuestionInput
+from tui.widgets.status_line import StatusLine
+
+
+async def test_missing_index_is_shown_and_the_input_stays_usable(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "no-such-index")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: app.library_state.phase == FAILED, what="failure")
+        assert "no index" in str(chat(pilot).query_one(StatusLine).render())
+        view = await ask(pilot, "What did Peskov say?")
+        assert view.turn.error and "no index" in view.turn.error
+        assert "Error:" in str(view.query_one(".answer-line").render())
+        box = chat(pilot).query_one(QuestionInput)
+        assert not box.disabled and app.focused is box
+
+
+async def test_model_mismatch_is_refused_clearly(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build(index_dir, make_library(tmp_path / "articles", extra=False))
+    with sqlite3.connect(index_dir / "library.sqlite") as conn:
+        conn.execute("UPDATE meta SET value = 'some-other-model@0123' WHERE key = 'model_id'")
+    app = make_app(index_dir)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: app.library_state.phase == FAILED, what="failure")
+        error = app.library_state.error or ""
+        assert "model" in error and "\n" not in error
+        view = await ask(pilot, "What did Peskov say?")
+        assert view.turn.error
+        assert not chat(pilot).query_one(QuestionInput).disabled
+
+
+async def test_question_typed_while_loading_waits_then_is_answered(tmp_path: Path) -> None:
+    # A fresh QA_HOME: the default library is built on first use, inside the app.
+    from index.locations import default_index_dir
+
+    app = make_app(default_index_dir())
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = chat(pilot)
+        box = screen.query_one(QuestionInput)
+        box.value = "What did Peskov say?"
+        await pilot.press("enter")
+        if not app.library_state.settled:
+            assert box.disabled
+            assert "waiting" in str(screen.views[1].query_one(".answer-line").render())
+        await wait_until(pilot, lambda: screen.current is None, timeout=60, what="answer")
+        answer = screen.turns[0].answer
+        assert answer is not None and "Peskov" in " ".join(h.text for h in answer.hits[:2])
+        assert not box.disabled

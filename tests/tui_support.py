@@ -1,0 +1,62 @@
+"""Helpers for the TUI tests: an app over a real index, and waiting on its workers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from library_fixtures import embedder
+from textual.pilot import Pilot
+
+from qa import Library
+from tui.app import QAApp
+from tui.screens.chat import ChatScreen
+from tui.state import READY
+from tui.widgets.question_input import QuestionInput
+from tui.widgets.turn import TurnView
+
+
+def make_app(index_dir: Path, **kwargs: object) -> QAApp:
+    """An app over `index_dir` sharing the session's model (loading it is the slow part)."""
+    return QAApp(Library(index_dir, embedder()), show_timings=False, **kwargs)  # type: ignore[arg-type]
+
+
+async def wait_until(
+    pilot: Pilot, predicate: Callable[[], object], timeout: float = 30.0, what: str = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.02)
+        await pilot.pause()
+
+
+async def wait_ready(pilot: Pilot) -> None:
+    app = pilot.app
+    await wait_until(pilot, lambda: app.library_state.phase == READY, what="library ready")
+
+
+def chat(pilot: Pilot) -> ChatScreen:
+    return pilot.app.chat  # type: ignore[attr-defined]
+
+
+async def ask(pilot: Pilot, question: str) -> TurnView:
+    """Type `question`, press Enter, wait for its answer or error; return its turn view."""
+    screen = chat(pilot)
+    box = screen.query_one(QuestionInput)
+    box.focus()
+    box.value = question
+    before = len(screen.turns)
+    # Submitting directly rather than pressing Enter: locking the box re-composes the
+    # footer, and Pilot.press would then wait out its 30 s timeout on the removed keys.
+    await box.action_submit()
+    await wait_until(
+        pilot,
+        lambda: len(screen.turns) > before and screen.current is None,
+        what=f"answer to {question!r}",
+    )
+    await pilot.pause()
+    return screen.views[len(screen.turns)]
