@@ -17,7 +17,7 @@ import numpy as np
 
 from index.errors import IndexCorrupt, IndexMissing, ModelMismatch
 from index.schema import connect, db_path, read_meta
-from index.vectors import load_vector_file
+from index.vectors import index_kind, load_vector_file, single_query_threads, stored_vectors
 
 if TYPE_CHECKING:
     import faiss
@@ -88,6 +88,10 @@ class IndexSnapshot:
             int(meta["vector_count"]),
             self.dim,
         )
+        # Zero-copy views of the mapped vectors, for vectors_of (scale: index/vectors.py).
+        self.vector_kind = index_kind(self.vectors)
+        self._vector_ids, self._vector_rows = stored_vectors(self.vectors)
+        self._ids_sorted = bool(np.all(self._vector_ids[1:] > self._vector_ids[:-1]))
         self._probe = sqlite3.connect(db_path(index_dir), isolation_level=None, timeout=30)
 
     @classmethod
@@ -156,6 +160,12 @@ class IndexSnapshot:
         if k <= 0:
             return [[] for _ in range(len(queries))]
         params = None
+        if allowed is not None and self.vector_kind != "flat":
+            # A graph walk restricted to a small subset misses most of it; score the
+            # subset exactly instead (filters select few articles).
+            return _exact_among(self, queries, k, allowed)
+        if len(queries) == 1:
+            single_query_threads()
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
         scores, ids = self.vectors.search(
@@ -204,7 +214,22 @@ class IndexSnapshot:
         """Stored vectors of chunks, read back from the vector index without re-embedding."""
         if not chunk_ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self.vectors.reconstruct(int(i)) for i in chunk_ids]).astype(np.float32)
+        return self._vector_rows[self._rows_of(np.asarray(chunk_ids, dtype=np.int64))]
+
+    def _rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Row numbers of chunk ids in the vector file (ids are stored in ascending order)."""
+        ids = self._vector_ids
+        if self._ids_sorted:
+            rows = np.searchsorted(ids, chunk_ids)
+            rows = np.minimum(rows, len(ids) - 1)
+            if len(ids) and bool(np.all(ids[rows] == chunk_ids)):
+                return rows
+        else:
+            lookup = {int(v): r for r, v in enumerate(ids)}
+            if all(int(i) in lookup for i in chunk_ids):
+                return np.array([lookup[int(i)] for i in chunk_ids], dtype=np.int64)
+        missing = sorted(set(chunk_ids.tolist()) - set(ids.tolist()))[:3]
+        raise IndexCorrupt(f"{self.index_dir}: chunks {missing} have no vector in the vector file")
 
     def chunk_ids_where(self, where_sql: str, params: tuple = ()) -> np.ndarray:
         """Ids of chunks whose article matches a filter (used to restrict a search)."""
@@ -229,6 +254,20 @@ class IndexSnapshot:
             "SELECT id, key, title, source, published FROM articles ORDER BY key"
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _exact_among(
+    snapshot: IndexSnapshot, queries: np.ndarray, k: int, allowed: np.ndarray
+) -> list[list[tuple[int, float]]]:
+    """Top-k by inner product among the `allowed` chunk ids only, scored exactly."""
+    allowed = np.unique(allowed.astype(np.int64))
+    allowed = allowed[np.isin(allowed, snapshot._vector_ids)]
+    scores = np.asarray(queries, dtype=np.float32) @ snapshot.vectors_of(allowed.tolist()).T
+    results = []
+    for row in scores:
+        top = np.argsort(-row, kind="stable")[:k]
+        results.append([(int(allowed[i]), float(row[i])) for i in top])
+    return results
 
 
 def _record(row: tuple) -> ChunkRecord:

@@ -4,34 +4,84 @@ A vector file is committed by writing it under a temporary name, fsyncing it, re
 it to `vectors-<generation>.faiss` and fsyncing the folder; only then does the SQLite
 transaction point `meta` at it. FAISS checks no checksum itself, so the sha256 recorded
 in `meta` is compared on load and a file that does not match is refused.
+
+Scale. Up to `ANN_MIN_VECTORS` vectors the index is exact (`IndexFlatIP`): one query
+scans every vector, ~10 ms per 100k vectors on this (busy) 2-core machine, too much of
+a 10 ms query budget, so 50k is the switch (~5 ms). From there on it is
+HNSW (`IndexHNSWFlat`, still keyed by chunk id through `IndexIDMap2`), built from the
+stored vectors without re-embedding; its recall@10 against exact is measured by
+`bench/run.py` and `tests/test_scale.py`. `QA_ANN_MIN_VECTORS` overrides the switch
+point (tests force HNSW on a small library with it).
+
+Loading. The file is memory-mapped (`IO_FLAG_MMAP_IFC`), so opening a 1M-vector index
+reads no vector bytes and every reader process shares the same page-cache pages. Hashing
+1.5 GB at ~1 GB/s would cost more than the open itself, so a full sha256 is done once per
+file identity (device, inode, size, mtime, ctime) and remembered in the user cache
+(`verified-vectors.json`); any write, truncation, `utime` or replacement of the file
+changes that identity (ctime cannot be set back), so the file is hashed again and a
+damaged one is refused as before. A file is remembered only once its times are
+`SETTLE_SECONDS` old, so a write landing in the same coarse clock tick as the hash
+(the "racy git" problem) can never hide behind a remembered identity.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.errors import IndexCorrupt
+from index.locations import cache_dir
 
 if TYPE_CHECKING:
     import faiss
 
 TMP_SUFFIX = ".tmp"
+ANN_MIN_VECTORS = 50_000
+"""Exact search up to here; HNSW from here on (see the module docstring)."""
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 256
+"""Candidates explored per query; FAISS uses max(this, k), and retrieval asks k=200."""
+VERIFIED_CACHE = "verified-vectors.json"
+SETTLE_SECONDS = 2.0
+_VERIFIED_KEEP = 64
 
 
 def vector_file_name(generation: int) -> str:
     return f"vectors-{generation}.faiss"
 
 
-def build_vector_index(ids: np.ndarray, vectors: np.ndarray, dim: int) -> faiss.Index:
-    """Exact inner-product search over L2-normalised vectors, keyed by chunk id."""
+def ann_min_vectors() -> int:
+    """Vector count from which the index is HNSW (`QA_ANN_MIN_VECTORS` overrides)."""
+    value = os.environ.get("QA_ANN_MIN_VECTORS", "")
+    return int(value) if value.strip().isdigit() else ANN_MIN_VECTORS
+
+
+def build_vector_index(
+    ids: np.ndarray, vectors: np.ndarray, dim: int, ann_min: int | None = None
+) -> faiss.Index:
+    """Inner-product search over L2-normalised vectors, keyed by chunk id.
+
+    Exact below `ann_min` vectors (default `ann_min_vectors()`), HNSW from there on.
+    """
     import faiss
 
-    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    ann_min = ann_min_vectors() if ann_min is None else ann_min
+    if len(ids) >= ann_min:
+        base = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        base.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
+        base = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIDMap2(base)
+    # Queries set FAISS to one thread (see `single_query_threads`); a build uses all cores.
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
     if len(ids):
         index.add_with_ids(
             np.ascontiguousarray(vectors, dtype=np.float32),
@@ -40,48 +90,144 @@ def build_vector_index(ids: np.ndarray, vectors: np.ndarray, dim: int) -> faiss.
     return index
 
 
+def single_query_threads() -> None:
+    """Search one query on one thread: on 2 shared cores OpenMP's second thread made a
+    100k-vector exact search ~2.7x slower (27 ms vs 10 ms), never faster."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
+def index_kind(index: faiss.Index) -> str:
+    """ "flat" or "hnsw": what kind of search a loaded vector index does."""
+    import faiss
+
+    base = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    return "hnsw" if isinstance(base, faiss.IndexHNSW) else "flat"
+
+
 def write_vector_file(index: faiss.Index, folder: Path, generation: int) -> tuple[str, str]:
-    """Durably write `index` as the vector file of `generation`; returns (name, sha256)."""
+    """Durably write `index` as the vector file of `generation`; returns (name, sha256).
+
+    Streamed through the hash as FAISS writes it, so a large index is never held twice
+    in memory.
+    """
     import faiss
 
     name = vector_file_name(generation)
-    data = faiss.serialize_index(index).tobytes()
     tmp = folder / (name + TMP_SUFFIX)
+    digest = hashlib.sha256()
     with open(tmp, "wb") as handle:
-        handle.write(data)
+
+        def sink(chunk: bytes) -> None:
+            digest.update(chunk)
+            handle.write(chunk)
+
+        writer = faiss.PyCallbackIOWriter(sink)
+        faiss.write_index(index, writer)
+        del writer
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, folder / name)
     fsync_dir(folder)
-    return name, hashlib.sha256(data).hexdigest()
+    return name, digest.hexdigest()
 
 
 def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Index:
-    """Load a committed vector file, refusing one whose bytes or size do not match meta."""
+    """Map a committed vector file, refusing one whose bytes or size do not match meta."""
     import faiss
 
     try:
-        data = path.read_bytes()
+        before = _identity(path)
     except FileNotFoundError:
         raise IndexCorrupt(
             f"{path}: vector file is missing; run `qa index build --full` to rebuild"
         ) from None
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise IndexCorrupt(
-            f"{path}: vector file checksum does not match the index; "
-            "run `qa index verify`, then `qa index build --full`"
-        )
+    if not _remembered(path, before, sha256):
+        if file_sha256(path) != sha256:
+            raise IndexCorrupt(
+                f"{path}: vector file checksum does not match the index; "
+                "run `qa index verify`, then `qa index build --full`"
+            )
+        _remember(path, before, sha256)
     try:
-        index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
         raise IndexCorrupt(f"{path}: vector file unreadable ({first})") from None
+    try:
+        after = _identity(path)
+    except FileNotFoundError:
+        after = None
+    if after != before:
+        # Replaced between the check and the map: what we mapped is unchecked.
+        raise IndexCorrupt(f"{path}: vector file changed while it was being opened; retry")
     if index.ntotal != count or index.d != dim:
         raise IndexCorrupt(
             f"{path}: holds {index.ntotal} vectors of dimension {index.d}, "
             f"the index expects {count} of dimension {dim}; run `qa index build --full`"
         )
     return index
+
+
+def _identity(path: Path) -> list[int]:
+    st = os.stat(path)
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _verified_path() -> Path:
+    return cache_dir() / VERIFIED_CACHE
+
+
+def _read_verified() -> dict:
+    try:
+        data = json.loads(_verified_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _remembered(path: Path, identity: list[int], sha256: str) -> bool:
+    entry = _read_verified().get(str(path.resolve()))
+    return isinstance(entry, dict) and entry == {"identity": identity, "sha256": sha256}
+
+
+def _remember(path: Path, identity: list[int], sha256: str) -> None:
+    """Record that the file with this identity hashed to `sha256` (best effort)."""
+    newest = max(identity[3], identity[4])
+    if time.time_ns() - newest < SETTLE_SECONDS * 1e9:
+        return
+    try:
+        entries = _read_verified()
+        entries = {k: v for k, v in entries.items() if Path(k).exists()}
+        entries[str(path.resolve())] = {"identity": identity, "sha256": sha256}
+        if len(entries) > _VERIFIED_KEEP:
+            entries = dict(list(entries.items())[-_VERIFIED_KEEP:])
+        target = _verified_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(entries, indent=1), encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
+def stored_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk ids, their vectors) as zero-copy numpy views of a loaded vector index.
+
+    Rows of the matrix are in the order of the ids; with the file memory-mapped the
+    matrix is the mapped pages themselves, so reading vectors back costs no copy.
+    """
+    import faiss
+
+    base = faiss.downcast_index(index.index)
+    flat = faiss.downcast_index(base.storage) if isinstance(base, faiss.IndexHNSW) else base
+    ids = faiss.vector_to_array(index.id_map)
+    n, d = flat.ntotal, flat.d
+    if n == 0:
+        return ids, np.zeros((0, d), dtype=np.float32)
+    matrix = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+    return ids, matrix
 
 
 def file_sha256(path: Path) -> str:
