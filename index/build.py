@@ -247,13 +247,7 @@ def _build(
         indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     previous = int(meta.get("generation", 0))
-    remove_stale_files(index_dir, keep={f"vectors-{generation}.faiss", f"vectors-{previous}.faiss"})
-    # Vectors no chunk uses, or of another model, are dead weight once this build committed.
-    conn.execute(
-        "DELETE FROM embeddings "
-        "WHERE model_id != ? OR text_sha NOT IN (SELECT text_sha FROM chunks)",
-        (embedder.model_id,),
-    )
+    notes.extend(_clean_up(conn, index_dir, generation, previous, embedder.model_id))
     added = sum(1 for s in readable if (s.root, s.path) not in existing)
     yield BuildReport(
         index_dir=index_dir,
@@ -270,6 +264,33 @@ def _build(
         skipped=tuple(skipped),
         notes=tuple(notes),
     )
+
+
+def _clean_up(
+    conn: sqlite3.Connection, index_dir: Path, generation: int, previous: int, model_id: str
+) -> list[str]:
+    """Remove what the committed generation no longer needs; failures are only notes.
+
+    The build has committed by now, so a full disk or a locked file here must not turn
+    into an error that says the previous index was kept: the next build retries.
+    """
+    notes = []
+    try:
+        remove_stale_files(
+            index_dir, keep={f"vectors-{generation}.faiss", f"vectors-{previous}.faiss"}
+        )
+    except OSError as error:
+        notes.append(f"could not remove old vector files ({error.strerror}); the next build will")
+    try:
+        # Vectors no chunk uses, or of another model, are dead weight once this build committed.
+        conn.execute(
+            "DELETE FROM embeddings "
+            "WHERE model_id != ? OR text_sha NOT IN (SELECT text_sha FROM chunks)",
+            (model_id,),
+        )
+    except sqlite3.Error as error:
+        notes.append(f"could not prune the embedding cache ({error}); the next build will")
+    return notes
 
 
 def _embed_missing(

@@ -43,9 +43,8 @@ class WriterLock:
                         f"a build is already running{who} on {self.path.parent}"
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+        _write_pid(fd)
 
     def release(self) -> None:
         if self._fd is not None:
@@ -64,6 +63,20 @@ class WriterLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def _write_pid(fd: int) -> None:
+    """Record our pid for the "already running" message; best effort, never fatal.
+
+    Written padded in place over the previous holder's, so that on a full disk it needs
+    no new block; if it fails anyway the lock is still held and the message omits the pid.
+    """
+    text = f"{os.getpid():<20}".encode()
+    try:
+        os.pwrite(fd, text, 0)
+        os.ftruncate(fd, len(text))
+    except OSError:
+        pass
 
 
 def _read_pid(fd: int) -> int | None:

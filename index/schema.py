@@ -2,17 +2,29 @@
 
 `meta` is the commit point of a build: it names the vector file, its sha256 and the
 counts, and it changes in the same transaction as the rows it describes.
+
+SQLite checks no checksum of its own either: a flipped bit in a paragraph's text or in
+an index b-tree reads back without complaint and would be answered. So a commit also
+records `content_sha256`, a digest of every row and every index entry that answers read
+(all tables but the `embeddings` cache, which changes between commits and is checked by
+`qa index verify` instead), and every load recomputes it. The cost is one sequential read
+of the answer-bearing part of the database per load (see `content_digest`); bytes outside
+any b-tree (free pages, unused space in a page) are not read and cannot change answers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
-from index.errors import IndexCorrupt, IndexMissing, SchemaTooNew
+from index.errors import IndexCorrupt, IndexMissing, NoSpace, SchemaTooNew
 
 SCHEMA_VERSION = 1
 DB_NAME = "library.sqlite"
+DIGEST_KEY = "content_sha256"
+UNDIGESTED_TABLES = frozenset({"embeddings"})
+"""A cache keyed by text hash, written between commits; verify checks it against vectors."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -91,11 +103,77 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
                 )
         check_schema(conn, index_dir)
     except sqlite3.DatabaseError as error:
-        raise IndexCorrupt(
-            f"{path}: not a readable index database ({error}); "
-            "run `qa index verify`, then `qa index build --full`"
-        ) from None
+        if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":
+            raise NoSpace(f"no space left on device for {path}; previous index kept") from None
+        raise corrupt(path, f"not a readable index database ({error})") from None
     return conn
+
+
+def corrupt(path: Path, what: str) -> IndexCorrupt:
+    """The one wording of a damaged-database error: the file, what is wrong, the fix."""
+    return IndexCorrupt(f"{path}: {what}; run `qa index verify`, then `qa index build --full`")
+
+
+def content_digest(conn: sqlite3.Connection) -> str:
+    """sha256 of every answer-bearing row and index entry, in b-tree order.
+
+    Tables are read in rowid order and each index by a covering scan of the index
+    itself, so a flip in either (or in `sqlite_schema`) changes the digest or makes SQLite
+    raise; the `meta` row holding the digest is left out of its own input. Generic over
+    the schema, so a table another module adds is covered without a change here.
+    """
+    digest = hashlib.sha256()
+    schema = conn.execute(
+        "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY type, name"
+    ).fetchall()
+    digest.update(repr(schema).encode())
+    tables = [
+        name
+        for kind, name, _, _, sql in schema
+        if kind == "table"
+        and name not in UNDIGESTED_TABLES
+        and not (sql or "").upper().startswith("CREATE VIRTUAL")
+    ]
+    for table in tables:
+        where = f" WHERE key != '{DIGEST_KEY}'" if table == "meta" else ""
+        _digest_rows(digest, conn.execute(f'SELECT * FROM "{table}"{where}'))
+    without_rowid = {
+        name for kind, name, _, _, sql in schema if "WITHOUT ROWID" in (sql or "").upper()
+    }
+    for kind, name, table, _, _ in schema:
+        if kind != "index" or table not in tables:
+            continue
+        columns = [
+            f'"{col}"' for _, cid, col in conn.execute(f'PRAGMA index_info("{name}")') if cid >= 0
+        ]
+        if table not in without_rowid:
+            columns.append("rowid")
+        where = f" WHERE key != '{DIGEST_KEY}'" if table == "meta" else ""
+        listed = ", ".join(columns or ["1"])
+        _digest_rows(
+            digest, conn.execute(f'SELECT {listed} FROM "{table}" INDEXED BY "{name}"{where}')
+        )
+    return digest.hexdigest()
+
+
+def _digest_rows(digest: hashlib._Hash, rows: sqlite3.Cursor) -> None:
+    while batch := rows.fetchmany(2000):
+        digest.update(repr(batch).encode())
+
+
+def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str]) -> None:
+    """Refuse a database whose rows differ from what its last commit recorded."""
+    expected = meta.get(DIGEST_KEY)
+    if expected is None:
+        return  # built before digests were recorded: nothing to compare against
+    try:
+        actual = content_digest(conn)
+    except sqlite3.DatabaseError as error:
+        raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
+    if actual != expected:
+        raise corrupt(
+            db_path(index_dir), "database content does not match its checksum (damaged on disk)"
+        )
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
@@ -106,6 +184,8 @@ def check_schema(conn: sqlite3.Connection, index_dir: Path) -> None:
     version = read_meta(conn).get("schema_version")
     if version is None:
         raise IndexCorrupt(f"{db_path(index_dir)}: no schema version; not an article-qa index")
+    if not version.isdigit():
+        raise corrupt(db_path(index_dir), f"schema version {version!r} is not a number")
     if int(version) > SCHEMA_VERSION:
         raise SchemaTooNew(
             f"{db_path(index_dir)}: schema version {version} is newer than this qa "

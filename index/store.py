@@ -2,8 +2,10 @@
 
 `IndexSnapshot.open` starts a SQLite read transaction (WAL: it never blocks a writer and
 never sees half a build), reads `meta`, and loads the vector file that `meta` names,
-checking its checksum and count. Everything the snapshot answers comes from that one
-generation; `is_current()` tells the caller when a newer one has been committed.
+checking its checksum and count, and recomputes the database's content digest
+(`index.schema.check_content`), so damage on disk is refused before anything is answered.
+Everything the snapshot answers comes from that one generation; `is_current()` tells
+the caller when a newer one has been committed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.errors import IndexCorrupt, IndexMissing, ModelMismatch
-from index.schema import connect, db_path, read_meta
+from index.schema import check_content, connect, corrupt, db_path, read_meta
 from index.vectors import index_kind, load_vector_file, single_query_threads, stored_vectors
 
 if TYPE_CHECKING:
@@ -113,7 +115,15 @@ class IndexSnapshot:
                         f"but this query uses {model_id}; pass --model for the model it was "
                         "built with, or rebuild with `qa index build --full`"
                     )
+                check_content(conn, index_dir, meta)
                 return cls(index_dir, conn, meta)
+            except sqlite3.DatabaseError as error:
+                conn.close()
+                raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
+            except (KeyError, ValueError) as error:
+                # A `meta` value that is missing or not a number: damage, not a bug.
+                conn.close()
+                raise corrupt(db_path(index_dir), f"index metadata damaged ({error})") from None
             except IndexCorrupt:
                 conn.close()
                 # A build may have committed and removed our file between our reads.
@@ -188,6 +198,15 @@ class IndexSnapshot:
             + " ORDER BY bm25(passage_fts) LIMIT ?"
         )
         return [(int(r), float(s)) for r, s in self._conn.execute(sql, (match, *params, k))]
+
+    def document_frequency(self, word: str) -> int:
+        """Passages whose text holds `word` (FTS5-stemmed): the IDF of a question term."""
+        match = '"' + word.replace('"', "") + '"'
+        return int(
+            self._conn.execute(
+                "SELECT COUNT(*) FROM passage_fts WHERE passage_fts MATCH ?", (match,)
+            ).fetchone()[0]
+        )
 
     def records(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
         if not chunk_ids:

@@ -3,7 +3,9 @@
 Rows change and the new vector file is written inside one `BEGIN IMMEDIATE`
 transaction; the vector file is durable (fsynced, renamed, folder fsynced) before
 `meta` names it, and `COMMIT` is the single moment the new generation appears. A crash
-anywhere before it leaves the previous generation exactly as it was.
+anywhere before it leaves the previous generation exactly as it was; a failure (disk
+full, interrupt) also removes the uncommitted vector file so that it holds no space.
+The same transaction records `content_sha256` (index.schema) so loads detect damage.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from index.chunking import Chunk
 from index.embed import Embedder
 from index.errors import UsageError
 from index.models import Article
-from index.schema import read_meta, write_meta
-from index.vectors import build_vector_index, write_vector_file
+from index.schema import DIGEST_KEY, content_digest, read_meta, write_meta
+from index.vectors import TMP_SUFFIX, build_vector_index, vector_file_name, write_vector_file
 
 # Paragraph text shared by this many articles of one source is page furniture.
 REPEATED_PARAGRAPH_ARTICLES = 3
@@ -51,6 +53,7 @@ def commit_generation(
 ) -> tuple[int, dict[str, int]]:
     """Apply the build's changes and commit generation N+1; returns (N+1, counts)."""
     conn.execute("BEGIN IMMEDIATE")
+    generation = 0
     try:
         previous_articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         for root in roots:
@@ -96,11 +99,17 @@ def commit_generation(
                 **{key: str(value) for key, value in counts.items()},
             },
         )
+        write_meta(conn, {DIGEST_KEY: content_digest(conn)})
         _crash_point("before-commit")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolls an unfinished transaction back when the connection closes
+        if generation:
+            _remove_uncommitted(conn, index_dir, generation)
         raise
     _crash_point("after-commit")
     return generation, counts
@@ -213,6 +222,25 @@ def _all_vectors(
             raise RuntimeError(f"chunk {chunk_id} has no stored vector")
         vectors[i] = np.frombuffer(blob, dtype=np.float32)
     return ids, vectors
+
+
+def _remove_uncommitted(conn: sqlite3.Connection, index_dir: Path, generation: int) -> None:
+    """Delete the vector file of a generation that did not commit (it may fill a disk).
+
+    An interrupt can arrive just after `COMMIT` returned, before the `try` is left; so
+    `meta` decides whether the generation committed, never the exception.
+    """
+    try:
+        if read_meta(conn).get("generation") == str(generation):
+            return
+    except sqlite3.Error:
+        return  # cannot tell: leave the file; the next build removes it if unused
+    name = vector_file_name(generation)
+    for leftover in (index_dir / (name + TMP_SUFFIX), index_dir / name):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass  # the next build removes it
 
 
 def _crash_point(name: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -141,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=None, metavar="N", help="only the first N questions"
     )
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument(
+        "--foreign",
+        metavar="QUESTIONS.jsonl",
+        help="questions from another library: report how many are flagged not confident",
+    )
 
     sub.add_parser("chat", parents=[common], help="open the chat TUI (the default with no command)")
     return parser
@@ -154,11 +160,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return commands.dispatch(args)
     except KeyboardInterrupt:
-        _fail("interrupted; previous index kept")
+        _fail(_interrupted_message(args, "interrupted"))
         return EXIT_INTERRUPTED
     except Terminated:
-        _fail("terminated; previous index kept")
+        _fail(_interrupted_message(args, "terminated"))
         return EXIT_TERMINATED
+    except sqlite3.DatabaseError as error:
+        # Damage that appeared after the index was opened and checked: still one line.
+        _fail(f"index database error ({error}); run `qa index verify`, then rebuild with --full")
+        return EXIT_INDEX
     except QAError as error:
         _fail(str(error))
         return error.exit_code
@@ -169,6 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         _fail(f"{error.filename or 'error'}: {error.strerror or error}")
         return EXIT_ERROR
+
+
+def _interrupted_message(args: argparse.Namespace, what: str) -> str:
+    """A stopped build says so in the words the build's own cancel uses."""
+    if args.command == "index" and getattr(args, "index_command", None) == "build":
+        return "build interrupted; previous index kept"
+    return f"{what}; previous index kept"
 
 
 def _fail(message: str) -> None:
