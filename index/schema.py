@@ -102,7 +102,8 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
                     (str(SCHEMA_VERSION),),
                 )
         check_schema(conn, index_dir)
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+        # A flipped bit in stored text (even the schema's) fails to decode: damage too.
         if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":
             raise NoSpace(f"no space left on device for {path}; previous index kept") from None
         raise corrupt(path, f"not a readable index database ({error})") from None
@@ -168,7 +169,7 @@ def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str
         return  # built before digests were recorded: nothing to compare against
     try:
         actual = content_digest(conn)
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
     if actual != expected:
         raise corrupt(
