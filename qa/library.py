@@ -20,8 +20,10 @@ from index.schema import db_path
 from index.store import IndexInfo, IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
+from qa.scoring import DEFAULT_CONFIDENCE
 
 MAX_QUESTION_CHARS = 2000
+HIGHLIGHT_MARGIN = 0.02
 
 
 class Library:
@@ -100,6 +102,7 @@ class Library:
             question=question,
             hits=tuple(hits),
             searched=text,
+            confident=is_confident(ranked),
             seconds=time.perf_counter() - started,
         )
 
@@ -202,12 +205,29 @@ def _citation(item: ScoredPassage) -> Citation:
 
 
 def _highlights(item: ScoredPassage) -> tuple[Highlight, ...]:
-    """The best-answering sentence of the passage, as a span of the passage text."""
+    """The passage's sentences that best answer the question, best first, as spans of it.
+
+    Only sentences scoring close to the best are kept: one highlight usually, two when
+    the answer straddles them.
+    """
     if not item.sentences:
         return ()
-    sentence, score = max(item.sentences, key=lambda pair: pair[1])
+    ranked = sorted(item.sentences, key=lambda s: s.score, reverse=True)
+    best = ranked[0].score
     offset = item.record.start
-    return (Highlight(sentence.start - offset, sentence.end - offset, score),)
+    return tuple(
+        Highlight(s.record.start - offset, s.record.end - offset, s.score)
+        for s in ranked[:2]
+        if s.score >= best - HIGHLIGHT_MARGIN
+    )
+
+
+def is_confident(ranked: list[ScoredPassage]) -> bool:
+    """Whether the best passage plausibly answers the question (see `qa.scoring`)."""
+    if not ranked:
+        return False
+    top = ranked[0]
+    return DEFAULT_CONFIDENCE.confident(top.sentence_cos, top.coverage)
 
 
 def run_first_use(library: Library, notify: Callable[[str], None] | None = None) -> None:

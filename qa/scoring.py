@@ -1,0 +1,135 @@
+"""Pure scoring: how the evidence for one question's candidate passages becomes a ranking.
+
+Kept free of SQLite and FAISS so that `bench/tune_retrieval.py` sweeps exactly the
+functions the `qa` command runs, on features computed once per question.
+
+Why a normalised weighted sum and not reciprocal rank fusion: RRF throws away how far
+ahead the leader is. When BM25 finds one passage with every rare question word and the
+dense ranking is flat, RRF still lets the dense favourite win; a sum of scores on a
+common scale keeps that margin. Every feature is put on a per-query scale (BM25 divided
+by the query's best BM25; coverage is a share of the question's IDF mass; cosines are
+already bounded), so one set of weights carries over to libraries of other sizes and
+styles without retuning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+STOPWORDS = frozenset(
+    "a an and are as at be by did do does for from had has have he her his how i in is it its "
+    "of on or she that the their them they this to was were what when where which who whom "
+    "why will with would you your".split()
+)
+_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s", "ly")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the features in the fused score (chosen on the SQuAD tune split)."""
+
+    lexical: float = 0.25
+    """BM25 of the passage divided by the best BM25 of the query's candidates."""
+    passage: float = 0.0
+    """Cosine of the question with the whole passage."""
+    sentence: float = 1.0
+    """Cosine of the question with the passage's best sentence."""
+    coverage: float = 0.3
+    """Share of the question's IDF mass found in the passage's best sentence."""
+    boilerplate: float = 0.5
+    """Subtracted from boilerplate passages: below comparable article text, still findable."""
+
+
+DEFAULT_WEIGHTS = FusionWeights()
+
+
+def terms(text: str) -> list[str]:
+    """Content words of a text, lightly stemmed so 'announced' meets 'announcing'.
+
+    A few suffix rules rather than Porter: the overlap only has to agree with itself
+    (question against sentence); FTS5 does its own stemming for BM25.
+    """
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=50_000)
+def _term_set(text: str) -> frozenset[str]:
+    # Candidate sentences recur from question to question; cached, the overlap is cheap.
+    return frozenset(terms(text))
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """BM25's IDF, floored above zero so a very common word still counts a little."""
+    return math.log(1.0 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def coverage(question_idf: dict[str, float], text: str) -> float:
+    """Share of the question's IDF mass whose terms occur in `text` (0..1)."""
+    total = sum(question_idf.values())
+    if total <= 0:
+        return 0.0
+    present = _term_set(text)
+    return sum(w for t, w in question_idf.items() if t in present) / total
+
+
+def fuse(
+    bm25: np.ndarray,
+    passage_cos: np.ndarray,
+    sentence_cos: np.ndarray,
+    sentence_coverage: np.ndarray,
+    boilerplate: np.ndarray,
+    weights: FusionWeights = DEFAULT_WEIGHTS,
+) -> np.ndarray:
+    """Fused scores of one question's candidates (arrays aligned by candidate)."""
+    top = float(bm25.max()) if len(bm25) else 0.0
+    lexical = bm25 / top if top > 0 else np.zeros_like(bm25)
+    score = (
+        weights.lexical * lexical
+        + weights.passage * passage_cos
+        + weights.sentence * sentence_cos
+        + weights.coverage * sentence_coverage
+    )
+    return score - weights.boilerplate * boilerplate
+
+
+def sentence_scores(cosines: np.ndarray, coverages: np.ndarray, weight: float) -> np.ndarray:
+    """Score of each sentence as the answering one: meaning plus the question's rare words.
+
+    Cosine alone prefers a sentence that paraphrases the question's topic; the one
+    holding the answer usually also repeats the question's rarest words.
+    """
+    return cosines + weight * coverages
+
+
+HIGHLIGHT_COVERAGE = 0.5
+"""Weight of coverage against cosine when picking the highlighted sentence."""
+
+
+@dataclass(frozen=True)
+class ConfidenceRule:
+    """'The library holds an answer' when the best hit is close in meaning or in words."""
+
+    cosine: float = 0.45
+    """Best-sentence cosine at or above which the top hit is trusted outright."""
+    joint: float = 0.75
+    """Or: cosine plus coverage of the question's IDF mass at or above this."""
+
+    def confident(self, sentence_cos: float, sentence_coverage: float) -> bool:
+        return sentence_cos >= self.cosine or sentence_cos + sentence_coverage >= self.joint
+
+
+DEFAULT_CONFIDENCE = ConfidenceRule()

@@ -1,0 +1,115 @@
+"""Ranking behaviour on the seed library, with the real model and a real index.
+
+Behaviour only, never scores: which paragraphs come first, what is highlighted, where
+boilerplate lands, when the answer is flagged not confident, how filters and
+duplicates behave.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from library_fixtures import SAMPLE, build, embedder, make_library
+
+from qa.library import Library
+from qa.retrieve import Filters
+
+SEED_QUESTIONS = Path("/work/shared/eval/seed/questions.jsonl")
+NEWS_QUESTIONS = [
+    ("What did Peskov say?", {1, 3}),
+    ("Does Belarus need Russian troops?", {0}),
+    ("Under what condition would Putin send the reserve to Belarus?", {2}),
+    ("What did Macron call a Russian intervention in Belarus?", {4}),
+    ("What did Borrell urge Russia to do?", {5}),
+    ("How long has Lukashenko ruled Belarus?", {6}),
+    ("What has Lukashenko been filmed doing?", {7}),
+    ("When will Putin and Lukashenko meet?", {8}),
+]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The sample article, two unrelated ones, and a verbatim copy of the sample."""
+    root = tmp_path_factory.mktemp("articles")
+    make_library(root)
+    copy = root / "mirror"
+    copy.mkdir()
+    shutil.copy(root / SAMPLE, copy / "belarus-reserve-copy.txt")
+    index = tmp_path_factory.mktemp("index")
+    build(index, root)
+    return Library(index, embedder())
+
+
+def test_peskov_quotes_are_the_first_two_hits_highlighted(library: Library) -> None:
+    answer = library.ask("What did Peskov say?", k=5)
+    first_two = answer.hits[:2]
+    assert {hit.citation.paragraph for hit in first_two} == {1, 3}
+    quotes = {1: "out of the question", 3: "no point in talking"}
+    for hit in first_two:
+        assert quotes[hit.citation.paragraph] in hit.best_sentence
+    assert answer.confident
+
+
+@pytest.mark.parametrize(("question", "gold"), NEWS_QUESTIONS)
+def test_news_questions_rank_news_above_boilerplate(
+    library: Library, question: str, gold: set[int]
+) -> None:
+    answer = library.ask(question, k=10)
+    flags = [hit.boilerplate for hit in answer.hits]
+    # No boilerplate hit may be followed by an article-text hit.
+    assert flags == sorted(flags), [(h.citation.paragraph, h.boilerplate) for h in answer.hits]
+    assert answer.hits[0].citation.paragraph in gold
+    assert answer.confident
+
+
+def test_boilerplate_is_still_findable(library: Library) -> None:
+    answer = library.ask("How much does a monthly contribution start from?", k=5)
+    assert 14 in [hit.citation.paragraph for hit in answer.hits[:3]]
+
+
+def test_identical_paragraphs_collapse_into_one_cited_hit(library: Library) -> None:
+    answer = library.ask("What has Lukashenko been filmed doing?", k=5)
+    top = answer.hits[0]
+    places = {c.article for c in (top.citation, *top.also_cited)}
+    assert places == {SAMPLE, "mirror/belarus-reserve-copy.txt"}
+    texts = [hit.text for hit in answer.hits]
+    assert len(texts) == len(set(texts))
+
+
+def test_filters_restrict_the_ranking(library: Library) -> None:
+    by_source = library.ask("What did the mayor say?", k=5, filters=Filters(source="coastal"))
+    assert by_source.hits
+    assert all(hit.citation.source == "Coastal Herald" for hit in by_source.hits)
+    assert "Mayor" in by_source.hits[0].text
+
+    by_article = library.ask("What did Peskov say?", k=5, filters=Filters(article="orchard"))
+    assert all(hit.citation.article == "orchard-frost.md" for hit in by_article.hits)
+    assert not by_article.confident
+
+    dated = library.ask("apricot harvest", k=5, filters=Filters(since="2022-01-01"))
+    assert all((hit.citation.published or "") >= "2022-01-01" for hit in dated.hits)
+    assert dated.hits[0].citation.article == "orchard-frost.md"
+    assert not library.ask("apricot", k=5, filters=Filters(until="2000-01-01")).hits
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the boiling point of mercury?",
+        "Which team won the 1998 football world cup?",
+        "How do I bake sourdough bread?",
+    ],
+)
+def test_unrelated_questions_are_not_confident(library: Library, question: str) -> None:
+    answer = library.ask(question, k=5)
+    assert not answer.confident
+    assert answer.hits  # the nearest passages are still listed
+
+
+def test_seed_questions_are_confident(library: Library) -> None:
+    rows = [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line]
+    flagged = [r["question"] for r in rows if not library.ask(r["question"], k=3).confident]
+    assert flagged == []
