@@ -11,6 +11,8 @@ from pathlib import Path
 from index.build import BuildEvent, BuildProgress, BuildReport
 from index.errors import UsageError
 from index.models import Skipped
+from qa.answer import Answer
+from qa.conversation import Conversation
 from qa.library import Library, ensure_default_library, open_library_or_fail
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
@@ -54,10 +56,21 @@ def _ready_library(args: argparse.Namespace) -> Library:
 
 def ask(args: argparse.Namespace) -> int:
     filters = Filters(args.article, args.source, args.since, args.until)
+    session = Path(args.session) if getattr(args, "session", None) else None
+    # A session file makes each question a turn: follow-ups read in its context.
+    conversation = Conversation.load(session) if session else None
     library = _ready_library(args)
+
+    def answer_one(question: str) -> Answer:
+        options = {"k": args.k, "filters": filters, "mode": args.retriever}
+        if conversation is None:
+            return library.ask(question, **options)  # type: ignore[arg-type]
+        answer = conversation.ask(library, question, **options)
+        conversation.save(session)  # type: ignore[arg-type]
+        return answer
+
     if args.question != "-":
-        answer = library.ask(args.question, k=args.k, filters=filters, mode=args.retriever)
-        _print_answers([answer], args)
+        _print_answers([answer_one(args.question)], args)
         return 0
     failures = 0
     answers = []
@@ -66,7 +79,7 @@ def ask(args: argparse.Namespace) -> int:
         if not question.strip():
             continue
         try:
-            answer = library.ask(question, k=args.k, filters=filters, mode=args.retriever)
+            answer = answer_one(question)
         except UsageError as error:
             failures += 1
             _say(f"line {number}: {error}")
