@@ -14,7 +14,7 @@ import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from index.errors import UsageError
@@ -42,8 +42,14 @@ class EvalResult:
     ndcg_at_10: float
     highlight_accuracy: float | None
     """Share of top-1 gold hits whose highlighted sentence contains a gold answer string."""
+    flagged_rate: float
+    """Share of these (in-library) questions answered with `confident=False`: should be low."""
     latency_p50_ms: float
     latency_p95_ms: float
+    foreign_questions: int = 0
+    """Questions from another library asked of this one (`--foreign`)."""
+    foreign_flagged_rate: float | None = None
+    """Share of the foreign questions flagged not confident: should be high."""
 
 
 def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
@@ -84,13 +90,14 @@ def evaluate(
 ) -> EvalResult:
     recall = {cutoff: 0 for cutoff in CUTOFFS}
     mrr = ndcg = 0.0
-    highlight_hits = highlight_total = 0
+    highlight_hits = highlight_total = flagged = 0
     latencies = []
     for item in questions:
         started = time.perf_counter()
         answer = library.ask(item.question, k=max(k, 10), mode=mode)
         latencies.append(time.perf_counter() - started)
         ranked = _paragraph_ranking(answer)
+        flagged += not answer.confident
         for cutoff in CUTOFFS:
             recall[cutoff] += any(p in item.relevant for p in ranked[:cutoff])
         for position, paragraph in enumerate(ranked[:10], start=1):
@@ -115,9 +122,16 @@ def evaluate(
         mrr_at_10=mrr / n,
         ndcg_at_10=ndcg / n,
         highlight_accuracy=highlight_hits / highlight_total if highlight_total else None,
+        flagged_rate=flagged / n,
         latency_p50_ms=_percentile(latencies, 0.50) * 1000,
         latency_p95_ms=_percentile(latencies, 0.95) * 1000,
     )
+
+
+def flagged_share(library: Library, questions: list[EvalQuestion], mode: str = "hybrid") -> float:
+    """Share of `questions` the library answers with `confident=False`."""
+    flagged = sum(not library.ask(q.question, k=5, mode=mode).confident for q in questions)
+    return flagged / len(questions) if questions else 0.0
 
 
 def _paragraph_ranking(answer: object) -> list[tuple[str, int]]:
@@ -146,7 +160,13 @@ def render_result(result: EvalResult) -> str:
         f"R@10 {result.recall_at_10:.3f}  MRR@10 {result.mrr_at_10:.3f}  "
         f"nDCG@10 {result.ndcg_at_10:.3f}\n"
         f"highlight contains the answer: {highlight}\n"
-        f"latency p50 {result.latency_p50_ms:.1f} ms  p95 {result.latency_p95_ms:.1f} ms\n"
+        f"not confident: {result.flagged_rate:.3f} of these questions"
+        + (
+            f", {result.foreign_flagged_rate:.3f} of {result.foreign_questions} foreign ones\n"
+            if result.foreign_flagged_rate is not None
+            else "\n"
+        )
+        + f"latency p50 {result.latency_p50_ms:.1f} ms  p95 {result.latency_p95_ms:.1f} ms\n"
     )
 
 
@@ -165,6 +185,14 @@ def run_eval_command(args: argparse.Namespace) -> int:
     print(f"qa: indexing {articles} into {index_dir}", file=sys.stderr)
     show_build(library.build([articles]))
     result = evaluate(library, questions, k=args.k, mode=args.retriever)
+    foreign_path = getattr(args, "foreign", None)
+    if foreign_path:
+        foreign = load_questions(Path(foreign_path), args.limit)
+        result = replace(
+            result,
+            foreign_questions=len(foreign),
+            foreign_flagged_rate=flagged_share(library, foreign, args.retriever),
+        )
     if args.json:
         print(json.dumps(asdict(result), indent=2))
     else:
