@@ -1,0 +1,271 @@
+"""`make bench`: the performance figures of issue 6, as one table of medians.
+
+Runs every measurement in a fresh process (see bench/workers.py) and prints a table.
+Indexes it needs are made once and kept under bench/out/ (gitignored):
+- the SQuAD dev index (real model; ~5-10 min the first time on 2 cores),
+- synthetic libraries of 100k and 1M passages (bench/synth.py; the 1M one builds its
+  HNSW graph, ~10-15 min the first time).
+
+    python bench/run.py           # everything (first run: ~30 min; later: ~5 min)
+    python bench/run.py --quick   # ~2-3 min: 20k synthetic instead of 100k/1M, 3 cold
+                                  # runs, 200-article build; same table, smaller figures
+
+Set QA_EVAL_DIR if the shared question sets are not at /work/shared/eval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+EVAL = Path(os.environ.get("QA_EVAL_DIR", "/work/shared/eval"))
+QUESTION = "Which NFL team represented the AFC at Super Bowl 50?"
+
+
+def _python() -> str:
+    return sys.executable
+
+
+def run_timed(cmd: list[str], stdin: str | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS MB, stdout) of one whole child process.
+
+    Output goes through temporary files so that the child can be reaped with `wait4`,
+    whose rusage is that one child's own peak RSS.
+    """
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as fin, tempfile.TemporaryFile("w+") as fout:
+        with tempfile.TemporaryFile("w+") as ferr:
+            if stdin is not None:
+                fin.write(stdin)
+                fin.seek(0)
+            started = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=ferr, cwd=ROOT)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            ferr.seek(0)
+            err = ferr.read()
+        fout.seek(0)
+        out = fout.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({proc.returncode}): {err[-800:]}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+def worker(*args: str) -> dict:
+    wall, _, out = run_timed([_python(), str(BENCH / "workers.py"), *args])
+    result = json.loads(out.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def model_id() -> str:
+    sys.path.insert(0, str(ROOT))
+    from index.embed import load_embedder
+
+    return load_embedder().model_id
+
+
+def squad_index(quick: bool) -> Path:
+    """The SQuAD dev index for this model, built once (a 6-article one with --quick)."""
+    safe = model_id().replace("/", "_")
+    full = OUT / "squad" / safe
+    if (full / "library.sqlite").exists() or not quick:
+        target, source = full, EVAL / "squad_dev_v1.1" / "articles"
+    else:
+        target = OUT / "squad-quick" / safe
+        source = OUT / "squad-quick-articles"
+        source.mkdir(parents=True, exist_ok=True)
+        for path in sorted((EVAL / "squad_dev_v1.1" / "articles").glob("*.txt"))[:6]:
+            (source / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    if not (target / "library.sqlite").exists():
+        print(f"bench: building {target} (once)", file=sys.stderr)
+        qa(["index", "build", str(source), "--index", str(target)])
+    return target
+
+
+def qa(args: list[str], stdin: str | None = None) -> tuple[float, float, str]:
+    return run_timed([_python(), "-m", "qa", *args], stdin)
+
+
+def synthetic(passages: int) -> Path:
+    target = OUT / f"synth-{passages}"
+    print(f"bench: synthetic library of {passages} passages at {target}", file=sys.stderr)
+    run_timed(
+        [_python(), str(BENCH / "synth.py"), "--passages", str(passages), "--out", str(target)]
+    )
+    return target
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="article-qa performance benchmarks")
+    parser.add_argument("--quick", action="store_true", help="a short run (~2-3 min)")
+    args = parser.parse_args(argv)
+    OUT.mkdir(exist_ok=True)
+    rows: list[tuple[str, str, str, str]] = []
+    squad = squad_index(args.quick)
+    questions = EVAL / "squad_dev_v1.1" / "questions.jsonl"
+
+    # 1. Cold `qa ask`: whole process, OS cache warm (one unmeasured run first).
+    runs = 3 if args.quick else 7
+    qa(["ask", QUESTION, "--index", str(squad), "-k", "5"])
+    colds = [qa(["ask", QUESTION, "--index", str(squad), "-k", "5"]) for _ in range(runs)]
+    cold = float(np.median([c[0] for c in colds]))
+    rows.append(
+        (f"cold `qa ask` (median of {runs})", f"{cold:.2f} s", "<= 0.6 s", _ok(cold <= 0.6))
+    )
+    rows.append(("  peak RSS", f"{max(c[1] for c in colds):.0f} MB", "", ""))
+
+    # 2. `qa ask -` throughput (whole process, model loaded once).
+    lines = questions.read_text(encoding="utf-8").splitlines()[:500]
+    batch = "\n".join(json.loads(line)["question"] for line in lines) + "\n"
+    wall, rss, _ = qa(["ask", "-", "--index", str(squad), "--jsonl"], stdin=batch)
+    rate = len(lines) / wall
+    rows.append(
+        (
+            f"`qa ask -` throughput ({len(lines)} q)",
+            f"{rate:.0f} q/s",
+            ">= 100 q/s",
+            _ok(rate >= 100),
+        )
+    )
+    rows.append(("  peak RSS", f"{rss:.0f} MB", "", ""))
+
+    # 3. Warm latency per library size.
+    sizes = [20_000] if args.quick else [100_000, 1_000_000]
+    libraries = [("SQuAD", squad, ["--squad", str(questions)])]
+    libraries += [(f"synthetic {n:,}", synthetic(n), []) for n in sizes]
+    targets = {100_000: 10.0, 1_000_000: 30.0}
+    for label, path, extra in libraries:
+        result = worker(
+            "latency", "--index", str(path), "--n", "100" if args.quick else "200", *extra
+        )
+        n = result["passages"]
+        goal = targets.get(n)
+        p50, p95 = result["retrieve"]["p50_ms"], result["retrieve"]["p95_ms"]
+        rows.append(
+            (
+                f"warm retrieve, {label} ({n:,} passages, {result['vectors']:,} vectors, "
+                f"{result['kind']})",
+                f"p50 {p50:.1f} / p95 {p95:.1f} ms",
+                f"p50 <= {goal:.0f} ms" if goal else "",
+                _ok(p50 <= goal) if goal else "",
+            )
+        )
+        if "ask" in result:
+            rows.append(
+                (
+                    "  whole Library.ask incl. ONNX question encode",
+                    f"p50 {result['ask']['p50_ms']:.1f} / p95 {result['ask']['p95_ms']:.1f} ms",
+                    "",
+                    "",
+                )
+            )
+        recall = result["recall10_vs_exact"]
+        note = "(HNSW vs exact)" if result["kind"] == "hnsw" else "(if HNSW: same vectors)"
+        rows.append(
+            (f"  recall@10 vs exact {note}", f"{recall:.3f}", ">= 0.98", _ok(recall >= 0.98))
+        )
+        if "target_in_top10" in result:
+            rows.append(
+                ("  question's passage in top 10", f"{result['target_in_top10']:.2f}", "", "")
+            )
+        rows.append(
+            (
+                "  open index: first / later (median of 3)",
+                f"{result['open_first_s']:.2f} / {result['open_s']:.2f} s",
+                "<= 1 s at 1M" if n >= 1_000_000 else "",
+                _ok(result["open_s"] <= 1.0) if n >= 1_000_000 else "",
+            )
+        )
+        rows.append(
+            (
+                "  peak RSS; disk per passage",
+                f"{result['peak_rss_mb']:.0f} MB; {result['bytes_per_passage'] / 1024:.1f} KiB",
+                "",
+                "",
+            )
+        )
+
+    # 4. Build throughput vs raw encode, and incremental rebuild.
+    count = 200 if args.quick else 1000
+    build = worker(
+        "build", "--articles", str(count), "--work", str(OUT / "build"), "--eval", str(EVAL)
+    )
+    ratio = build["build_texts_per_s"] / build["raw_texts_per_s"]
+    rows.append(
+        (
+            f"build {count} short articles ({build['texts']} texts, {build['passages']} passages)",
+            f"{build['build_passages_per_s']:.1f} passages/s, {build['build_texts_per_s']:.1f} "
+            f"texts/s vs raw encode {build['raw_texts_per_s']:.1f} texts/s = {ratio:.2f}x",
+            ">= 0.9x",
+            _ok(ratio >= 0.9),
+        )
+    )
+    share = build["incremental_s"] / build["full_s"]
+    rows.append(
+        (
+            "incremental rebuild after editing 1 article",
+            f"{build['incremental_s']:.2f} s = {share:.1%} of full {build['full_s']:.1f} s",
+            "<= 3%",
+            _ok(share <= 0.03),
+        )
+    )
+    rows.append(("  peak RSS", f"{build['peak_rss_mb']:.0f} MB", "", ""))
+
+    # 5. TUI first paint.
+    if (ROOT / "tui" / "app.py").exists():
+        paints = []
+        for _ in range(3):
+            started = time.time()
+            try:
+                result = worker("tui", "--index", str(squad))
+            except RuntimeError as error:
+                rows.append(("TUI first paint", f"not measured ({error})"[:80], "<= 0.5 s", ""))
+                break
+            paints.append(result["painted_at"] - started)
+        if paints:
+            paint = float(np.median(paints))
+            rows.append(
+                ("TUI first paint (median of 3)", f"{paint:.2f} s", "<= 0.5 s", _ok(paint <= 0.5))
+            )
+    else:
+        rows.append(("TUI first paint", "skipped: no tui/app.py", "<= 0.5 s", ""))
+
+    print_table(rows, args.quick)
+    return 0
+
+
+def _ok(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def print_table(rows: list[tuple[str, str, str, str]], quick: bool) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    head = ("measure", "result", "target", "")
+    lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    load = os.getloadavg()[0]
+    lines.append(
+        f"machine: {os.cpu_count()} cores, load average {load:.1f} at the end"
+        + (" (--quick)" if quick else "")
+    )
+    text = "\n".join(lines)
+    print(text)
+    (OUT / ("results-quick.txt" if quick else "results.txt")).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,237 @@
+"""Benchmark workers: each runs in its own process and prints one JSON line of figures.
+
+Why separate processes: peak RSS (`ru_maxrss`) is per process, and a warm-latency run
+must not inherit another run's caches or loaded model. `bench/run.py` starts them and
+prints the table.
+
+    python bench/workers.py latency --index DIR [--squad QUESTIONS.jsonl] [--n 200]
+    python bench/workers.py build --articles N --work DIR --eval DIR
+    python bench/workers.py tui --index DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+for entry in (ROOT, ROOT / "bench"):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ms = np.array(samples) * 1000
+    return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95))}
+
+
+def latency(args: argparse.Namespace) -> dict:
+    """Warm query latency in one process: retrieval (dense + FTS5 + fusion) per question."""
+    from index.store import IndexSnapshot
+    from qa.library import Library
+    from qa.retrieve import rank_passages
+
+    index_dir = Path(args.index)
+    out: dict = {}
+    started = time.perf_counter()
+    snapshot = IndexSnapshot.open(index_dir)
+    out["open_first_s"] = time.perf_counter() - started
+    snapshot.close()
+    opens = []
+    for _ in range(3):
+        started = time.perf_counter()
+        snapshot = IndexSnapshot.open(index_dir)
+        opens.append(time.perf_counter() - started)
+        snapshot.close()
+    out["open_s"] = float(np.median(opens))
+    snapshot = IndexSnapshot.open(index_dir)
+    out["vectors"] = int(snapshot.vectors.ntotal)
+    out["kind"] = snapshot.vector_kind
+    out["passages"] = int(snapshot.meta.get("passages", 0))
+    size = sum(p.stat().st_size for p in index_dir.iterdir() if p.is_file())
+    out["bytes_per_passage"] = size / max(1, out["passages"])
+
+    if args.squad:
+        library = Library.open(index_dir)
+        library.warm()
+        lines = Path(args.squad).read_text(encoding="utf-8").splitlines()
+        rng = np.random.default_rng(0)
+        picks = rng.choice(len(lines), size=min(args.n, len(lines)), replace=False)
+        texts = [json.loads(lines[i])["question"] for i in picks]
+        encode_times, ask_times = [], []
+        vectors = []
+        for text in texts:
+            started = time.perf_counter()
+            vectors.append(library.embedder.encode([text])[0])
+            encode_times.append(time.perf_counter() - started)
+        for text in texts[: min(50, len(texts))]:
+            started = time.perf_counter()
+            library.ask(text, k=5)
+            ask_times.append(time.perf_counter() - started)
+        out["encode"] = percentiles(encode_times)
+        out["ask"] = percentiles(ask_times)
+        queries = list(zip(texts, vectors, strict=True))
+    else:
+        from synth import sample_questions
+
+        questions = sample_questions(index_dir, args.n)
+        queries = [(q.text, q.vector) for q in questions]
+        targets = [q.chunk_id for q in questions]
+
+    times, found = [], 0
+    for i, (text, vector) in enumerate(queries):
+        started = time.perf_counter()
+        ranked = rank_passages(snapshot, text, vector, k=20)
+        times.append(time.perf_counter() - started)
+        if not args.squad and targets[i] in {r.record.chunk_id for r in ranked[:10]}:
+            found += 1
+    out["retrieve"] = percentiles(times)
+    if not args.squad:
+        out["target_in_top10"] = found / len(queries)
+    out["recall10_vs_exact"] = _recall_vs_exact(snapshot, np.array([v for _, v in queries]))
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _recall_vs_exact(snapshot: object, queries: np.ndarray) -> float | None:
+    """recall@10 of the index's dense search against exact scoring of every stored vector.
+
+    For an exact (flat) index, an HNSW index with the production parameters is built over
+    the same stored vectors in memory, so small libraries report what ANN would give too.
+    """
+    from index.vectors import build_vector_index
+
+    ids, matrix = snapshot._vector_ids, snapshot._vector_rows  # type: ignore[attr-defined]
+    exact = [set(ids[np.argsort(-(matrix @ q))[:10]].tolist()) for q in queries]
+    if snapshot.vector_kind == "flat":  # type: ignore[attr-defined]
+        index = build_vector_index(ids, np.array(matrix), matrix.shape[1], ann_min=0)
+        _, got = index.search(queries.astype(np.float32), 10)
+        approx = [set(row.tolist()) for row in got]
+    else:
+        approx = [{i for i, _ in hits} for hits in snapshot.dense_search(queries, 10)]  # type: ignore[attr-defined]
+    return float(np.mean([len(a & e) / 10 for a, e in zip(approx, exact, strict=True)]))
+
+
+def short_articles(eval_dir: Path, count: int, folder: Path) -> None:
+    """`count` short real-text articles: the first two sentences of SQuAD paragraphs."""
+    import re
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paragraphs = []
+    for path in sorted((eval_dir / "squad_dev_v1.1" / "articles").glob("*.txt")):
+        blocks = path.read_text(encoding="utf-8").split("\n\n")
+        paragraphs += [b.strip() for b in blocks if len(b.split()) > 20]
+    for i in range(count):
+        text = paragraphs[i % len(paragraphs)]
+        sentences = re.split(r"(?<=[.!?])\s+", text)
+        body = " ".join(sentences[:2])
+        (folder / f"article-{i:04d}.txt").write_text(
+            f"Title: Article {i}\n\n{body}\n\nEdition {i // len(paragraphs)}.\n", encoding="utf-8"
+        )
+
+
+def build(args: argparse.Namespace) -> dict:
+    """Full build of N short articles vs the raw encode rate of the same texts; then the
+    incremental rebuild after editing one article."""
+    from index.build import build_index
+    from index.chunking import chunk_article
+    from index.embed import load_embedder
+    from index.readers import read_articles
+
+    work = Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    articles_dir, index_dir = work / "articles", work / "index"
+    short_articles(Path(args.eval), args.articles, articles_dir)
+    embedder = load_embedder()
+    embedder.warm()
+    embedder.encode(["warm up the session"])
+    texts = {}
+    for path in sorted(articles_dir.glob("*.txt")):
+        for article in read_articles(path, articles_dir):
+            for chunk in chunk_article(article, embedder.count_tokens, embedder.max_tokens):
+                texts[chunk.text_sha] = chunk.text
+    ordered = sorted(texts.values(), key=len)
+    started = time.perf_counter()
+    embedder.encode(ordered, batch_size=128)
+    raw_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    report = _last(build_index(index_dir, [articles_dir], embedder=embedder))
+    full_s = time.perf_counter() - started
+
+    target = articles_dir / "article-0000.txt"
+    target.write_text(target.read_text() + "\nAn added closing sentence.\n", encoding="utf-8")
+    started = time.perf_counter()
+    again = _last(build_index(index_dir, embedder=embedder))
+    incremental_s = time.perf_counter() - started
+    return {
+        "articles": args.articles,
+        "texts": len(ordered),
+        "passages": report.passages,
+        "raw_texts_per_s": len(ordered) / raw_s,
+        "build_texts_per_s": report.embedded / full_s,
+        "build_passages_per_s": report.passages / full_s,
+        "full_s": full_s,
+        "incremental_s": incremental_s,
+        "incremental_embedded": again.embedded,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def _last(events: object) -> object:
+    final = None
+    for event in events:  # type: ignore[attr-defined]
+        final = event
+    return final
+
+
+def tui(args: argparse.Namespace) -> dict:
+    """Process start to the TUI's first frame, headless (printed by the child itself)."""
+    from tui.app import QAApp
+
+    class FirstPaint(QAApp):
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.call_after_refresh(self._painted)
+
+        def _painted(self) -> None:
+            print(json.dumps({"painted_at": time.time()}), flush=True)
+            os._exit(0)
+
+    FirstPaint(index_dir=Path(args.index)).run(headless=True, size=(100, 40))
+    return {}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="worker", required=True)
+    lat = sub.add_parser("latency")
+    lat.add_argument("--index", required=True)
+    lat.add_argument("--squad")
+    lat.add_argument("--n", type=int, default=200)
+    bld = sub.add_parser("build")
+    bld.add_argument("--articles", type=int, required=True)
+    bld.add_argument("--work", required=True)
+    bld.add_argument("--eval", required=True)
+    paint = sub.add_parser("tui")
+    paint.add_argument("--index", required=True)
+    args = parser.parse_args()
+    result = {"latency": latency, "build": build, "tui": tui}[args.worker](args)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
