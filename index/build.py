@@ -26,7 +26,7 @@ from index.errors import BuildInterrupted, ModelMismatch, NoSpace, UnreadableFil
 from index.lock import WriterLock
 from index.models import Article, Skipped
 from index.readers import DEFAULT_MAX_BYTES, discover_files, read_articles
-from index.schema import connect, read_meta
+from index.schema import connect, is_no_space, read_meta
 from index.vectors import remove_stale_files
 from index.writer import commit_generation
 
@@ -102,7 +102,7 @@ def build_index(
                 conn, index_dir, new_roots, embedder, full, cancel, max_bytes, started
             )
         except sqlite3.OperationalError as error:
-            if "full" in str(error):
+            if is_no_space(error, index_dir):
                 raise NoSpace(
                     f"no space left on device under {index_dir}; previous index kept"
                 ) from None

@@ -15,6 +15,7 @@ any b-tree (free pages, unused space in a page) are not read and cannot change a
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -104,10 +105,26 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
         check_schema(conn, index_dir)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         # A flipped bit in stored text (even the schema's) fails to decode: damage too.
-        if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL":
-            raise NoSpace(f"no space left on device for {path}; previous index kept") from None
+        if is_no_space(error, index_dir):
+            kept = "; previous index kept" if create else ""
+            raise NoSpace(f"no space left on device for {path}{kept}") from None
         raise corrupt(path, f"not a readable index database ({error})") from None
     return conn
+
+
+def is_no_space(error: BaseException, folder: Path) -> bool:
+    """Whether a SQLite error is a full disk: SQLITE_FULL, or an I/O error (creating the
+    `-shm`/`-wal` files, say) on a file system with no room left."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL" or "database or disk is full" in str(error):
+        return True
+    if not name.startswith("SQLITE_IOERR"):
+        return False
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < 256 * 1024
 
 
 def corrupt(path: Path, what: str) -> IndexCorrupt:
