@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, required=True, dest="folder")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-tune-features.npz"))
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--context", action="store_true", help="only the title-context test")
     parser.add_argument("--seed", type=Path, default=Path("/work/shared/eval/seed"))
     args = parser.parse_args()
     rows, articles = load_set(args.folder)
@@ -187,6 +188,9 @@ def main() -> None:
     if not len(report):
         report = tune
     everything = np.arange(len(rows))
+    if args.context:
+        context_experiment(args.index, rows, tune, report)
+        return
     print(f"questions: tune {len(tune)}, report {len(report)}")
 
     baselines = {
@@ -302,6 +306,43 @@ def tune_confidence(
                 f"foreign {flagged(squad_on_seed):.3f}, "
                 f"{flagged(seed_on_squad):.3f}"
             )
+
+
+def context_experiment(index: Path, rows: list[dict], tune: np.ndarray, report: np.ndarray) -> None:
+    """Dense paragraph retrieval with the paragraph alone vs with its article's title.
+
+    Measured on whole paragraphs, exhaustively, before touching the build: if titles do
+    not help the dense ranking itself they cannot help the fusion.
+    """
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{index / 'library.sqlite'}?mode=ro", uri=True)
+    found = conn.execute(
+        "SELECT a.key, a.title, p.ordinal, p.text FROM paragraphs p "
+        "JOIN articles a ON a.id = p.article_id WHERE p.text != ''"
+    ).fetchall()
+    keys = [(Path(k).name, o) for k, _, o, _ in found]
+    embedder = load_embedder()
+    questions = embedder.encode([r["question"] for r in rows])
+    gold = [
+        {(f, int(p)) for f, p in r.get("relevant") or [[r["article"], r["paragraph"]]]}
+        for r in rows
+    ]
+    for name, texts in (
+        ("paragraph alone", [t for _, _, _, t in found]),
+        ("title + paragraph", [f"{title}. {t}" for _, title, _, t in found]),
+    ):
+        scores = questions @ embedder.encode(texts).T
+        for split, qs in (("tune", tune), ("report", report)):
+            r1 = mrr = 0.0
+            for q in qs:
+                top = np.argsort(-scores[q])[:10]
+                hits = [keys[i] in gold[q] for i in top]
+                if any(hits):
+                    position = hits.index(True) + 1
+                    mrr += 1 / position
+                    r1 += position == 1
+            show(f"dense {name} [{split}]", {"R@1": r1 / len(qs), "MRR@10": mrr / len(qs)})
 
 
 if __name__ == "__main__":

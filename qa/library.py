@@ -6,6 +6,7 @@ questions, so a long-running TUI sees rebuilds as soon as they commit, never hal
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -164,15 +165,21 @@ def open_library_or_fail(library: Library) -> Library:
 
 
 def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
-    """One hit per distinct passage text; later copies become extra citations."""
-    first_by_text: dict[str, int] = {}
+    """One hit per distinct passage text; later copies become extra citations.
+
+    "Distinct" ignores case, punctuation and small edits (a syndicated story with a
+    changed dateline or a typo fixed): passages sharing nearly all their word trigrams
+    are one passage. The pairwise check is over the few dozen ranked hits only.
+    """
     groups: list[tuple[ScoredPassage, list[Citation]]] = []
+    shingles: list[frozenset[str]] = []
     for item in ranked:
-        key = " ".join(item.record.text.split()).lower()
-        if key in first_by_text:
-            groups[first_by_text[key]][1].append(_citation(item))
+        mine = _shingles(item.record.text)
+        same = next((i for i, seen in enumerate(shingles) if _near(mine, seen)), None)
+        if same is not None:
+            groups[same][1].append(_citation(item))
             continue
-        first_by_text[key] = len(groups)
+        shingles.append(mine)
         groups.append((item, []))
     return [
         Hit(
@@ -186,6 +193,25 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
         )
         for rank, (item, also) in enumerate(groups[:k], start=1)
     ]
+
+
+NEAR_DUPLICATE = 0.8
+"""Jaccard similarity of word trigram sets at or above which two passages are one."""
+
+
+def _shingles(text: str) -> frozenset[str]:
+    words = re.findall(r"\w+", text.lower())
+    if len(words) < 3:
+        return frozenset([" ".join(words)])
+    return frozenset(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+
+
+def _near(a: frozenset[str], b: frozenset[str]) -> bool:
+    if a == b:
+        return True
+    if not a or not b or min(len(a), len(b)) < NEAR_DUPLICATE * max(len(a), len(b)):
+        return False
+    return len(a & b) >= NEAR_DUPLICATE * len(a | b)
 
 
 def _citation(item: ScoredPassage) -> Citation:

@@ -38,6 +38,11 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     copy = root / "mirror"
     copy.mkdir()
     shutil.copy(root / SAMPLE, copy / "belarus-reserve-copy.txt")
+    # A wire copy of the lead with a small edit: a near-duplicate, not an identical one.
+    lead = (root / SAMPLE).read_text(encoding="utf-8").split("\n")[0]
+    assert "the Kremlin said Monday" in lead
+    edited = lead.replace("the Kremlin said Monday", "the Kremlin said on Monday")
+    (copy / "wire-copy.txt").write_text(f"{edited}\n\nAn unrelated closing line.\n")
     index = tmp_path_factory.mktemp("index")
     build(index, root)
     return Library(index, embedder())
@@ -77,6 +82,15 @@ def test_identical_paragraphs_collapse_into_one_cited_hit(library: Library) -> N
     assert places == {SAMPLE, "mirror/belarus-reserve-copy.txt"}
     texts = [hit.text for hit in answer.hits]
     assert len(texts) == len(set(texts))
+
+
+def test_near_identical_paragraphs_collapse_too(library: Library) -> None:
+    answer = library.ask("Does Belarus need Russian troops?", k=5)
+    top = answer.hits[0]
+    places = {c.article for c in (top.citation, *top.also_cited)}
+    assert "mirror/wire-copy.txt" in places
+    assert len(places) == 3
+    assert all("need for Russia" not in hit.text for hit in answer.hits[1:])
 
 
 def test_filters_restrict_the_ranking(library: Library) -> None:

@@ -1,0 +1,43 @@
+"""`qa eval` figures on the seed set: retrieval, highlight, and the no-answer rates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from library_fixtures import build, embedder
+
+from qa.evaluate import evaluate, flagged_share, load_questions, render_result
+from qa.library import Library
+
+SEED = Path("/work/shared/eval/seed")
+FOREIGN = [
+    "Which NFL team represented the AFC at Super Bowl 50?",
+    "What is the chemical symbol of gold?",
+    "Who designed the first steam locomotive?",
+    "In what year did the Normans conquer England?",
+]
+
+
+def test_eval_reports_recall_highlight_and_flag_rates(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED / "articles", articles)
+    build(tmp_path / "index", articles)
+    library = Library(tmp_path / "index", embedder())
+    questions = load_questions(SEED / "questions.jsonl")
+    foreign_file = tmp_path / "foreign.jsonl"
+    foreign_file.write_text(
+        "".join(
+            json.dumps({"question": q, "article": "x.txt", "paragraph": 0}) + "\n" for q in FOREIGN
+        )
+    )
+
+    result = evaluate(library, questions)
+    assert result.recall_at_5 == 1.0
+    assert result.recall_at_1 >= 8 / 9
+    assert result.flagged_rate == 0.0
+    assert flagged_share(library, load_questions(foreign_file)) == 1.0
+    text = render_result(result)
+    assert "not confident: 0.000 of these questions" in text
+    assert "highlight contains the answer: n/a" in text  # the seed set has no answer strings
