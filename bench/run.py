@@ -231,7 +231,7 @@ def main(argv: list[str]) -> int:
             started = time.time()
             try:
                 result = worker("tui", "--index", str(squad))
-            except RuntimeError as error:
+            except (RuntimeError, KeyError, ValueError) as error:
                 rows.append(("TUI first paint", f"not measured ({error})"[:80], "<= 0.5 s", ""))
                 break
             paints.append(result["painted_at"] - started)

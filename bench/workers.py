@@ -202,12 +202,16 @@ def tui(args: argparse.Namespace) -> dict:
     from tui.app import QAApp
 
     class FirstPaint(QAApp):
+        CSS_PATH = str(ROOT / "tui" / "app.tcss")  # relative paths follow the subclass
+
         def on_mount(self) -> None:
             super().on_mount()
             self.call_after_refresh(self._painted)
 
         def _painted(self) -> None:
-            print(json.dumps({"painted_at": time.time()}), flush=True)
+            # Textual captures print() while it runs; write to the real stdout.
+            sys.__stdout__.write(json.dumps({"painted_at": time.time()}) + "\n")
+            sys.__stdout__.flush()
             os._exit(0)
 
     FirstPaint(index_dir=Path(args.index)).run(headless=True, size=(100, 40))
