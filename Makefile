@@ -29,7 +29,7 @@ lint: setup
 check: lint test
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV)
