@@ -22,7 +22,7 @@ async def test_missing_index_is_shown_and_the_input_stays_usable(tmp_path: Path)
         assert view.turn.error and "no index" in view.turn.error
         assert "Error:" in str(view.query_one(".answer-line").render())
         box = chat(pilot).query_one(QuestionInput)
-        assert not box.disabled and app.focused is box
+        assert not box.locked and app.focused is box
 
 
 async def test_model_mismatch_is_refused_clearly(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ async def test_model_mismatch_is_refused_clearly(tmp_path: Path) -> None:
         assert "model" in error and "\n" not in error
         view = await ask(pilot, "What did Peskov say?")
         assert view.turn.error
-        assert not chat(pilot).query_one(QuestionInput).disabled
+        assert not chat(pilot).query_one(QuestionInput).locked
 
 
 async def test_question_typed_while_loading_waits_then_is_answered(tmp_path: Path) -> None:
@@ -51,9 +51,9 @@ async def test_question_typed_while_loading_waits_then_is_answered(tmp_path: Pat
         box.value = "What did Peskov say?"
         await pilot.press("enter")
         if not app.library_state.settled:
-            assert box.disabled
+            assert box.locked
             assert "waiting" in str(screen.views[1].query_one(".answer-line").render())
         await wait_until(pilot, lambda: screen.current is None, timeout=60, what="answer")
         answer = screen.turns[0].answer
         assert answer is not None and "Peskov" in " ".join(h.text for h in answer.hits[:2])
-        assert not box.disabled
+        assert not box.locked

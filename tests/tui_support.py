@@ -50,13 +50,13 @@ async def ask(pilot: Pilot, question: str) -> TurnView:
     box.focus()
     box.value = question
     before = len(screen.turns)
-    # Submitting directly rather than pressing Enter: locking the box re-composes the
-    # footer, and Pilot.press would then wait out its 30 s timeout on the removed keys.
-    await box.action_submit()
+    await pilot.press("enter")
     await wait_until(
         pilot,
         lambda: len(screen.turns) > before and screen.current is None,
         what=f"answer to {question!r}",
     )
+    # The transcript scrolls to the new turn after the next refresh: let it.
+    await pilot.pause(0.1)
     await pilot.pause()
     return screen.views[len(screen.turns)]

@@ -61,9 +61,14 @@ class QAApp(App[None]):
         model: str | None = None,
         backend: str = "auto",
         show_timings: bool = True,
+        show_scores: bool = True,
         export_dir: Path | None = None,
     ) -> None:
-        """Either a ready-made `library` (tests share one model) or how to open one."""
+        """Either a ready-made `library` (tests share one model) or how to open one.
+
+        `show_timings`/`show_scores` off make the screen reproducible (snapshot tests):
+        timings vary, and a score bar can flip a cell between runs near a rounding edge.
+        """
         super().__init__()
         self.library: Library | None = library
         self._open_args = (index_dir, model, backend)
@@ -74,7 +79,9 @@ class QAApp(App[None]):
         # every Library call goes through this one thread; workers wait on it instead of
         # the UI. A build runs on its own thread: it opens its own connection.
         self._library_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-library")
-        self.chat = ChatScreen(default_dir=_default_dir(), show_timings=show_timings)
+        self.chat = ChatScreen(
+            default_dir=_default_dir(), show_timings=show_timings, show_scores=show_scores
+        )
 
     def on_mount(self) -> None:
         self.push_screen(self.chat)

@@ -41,7 +41,9 @@ class ChatScreen(Screen[None]):
         Binding("escape", "stop_waiting", "Stop waiting", show=False),
     ]
 
-    def __init__(self, *, default_dir: object = None, show_timings: bool = True) -> None:
+    def __init__(
+        self, *, default_dir: object = None, show_timings: bool = True, show_scores: bool = True
+    ) -> None:
         super().__init__()
         self.turns: list[Turn] = []
         self.views: dict[int, TurnView] = {}
@@ -50,6 +52,7 @@ class ChatScreen(Screen[None]):
         self.filters = Filters()
         self.thread_subject: str | None = None
         self.show_timings = show_timings
+        self.show_scores = show_scores
         self._started: set[int] = set()
         self._default_dir = default_dir
 
@@ -86,7 +89,10 @@ class ChatScreen(Screen[None]):
         event.stop()
         box = self.query_one(QuestionInput)
         text = event.value.strip()
-        if not text or box.disabled:
+        if not text:
+            return
+        if box.locked:
+            self.notify("still answering the last question; Escape stops waiting")
             return
         box.remember(text)
         box.value = ""
@@ -101,7 +107,7 @@ class ChatScreen(Screen[None]):
             self.thread_subject = question
         turn = Turn(len(self.turns) + 1, question, searched=searched, filters=self.filters)
         self.turns.append(turn)
-        view = TurnView(turn, show_timings=self.show_timings)
+        view = TurnView(turn, show_timings=self.show_timings, show_scores=self.show_scores)
         self.views[turn.number] = view
         transcript = self.query_one("#transcript", VerticalScroll)
         transcript.mount(view)
@@ -147,7 +153,7 @@ class ChatScreen(Screen[None]):
         turn = self.turns[message.turn - 1].answered(message.answer)
         self.turns[message.turn - 1] = turn
         self.views[turn.number].answered(message.answer)
-        self._finish()
+        self._finish(turn.number)
 
     def on_answer_failed(self, message: AnswerFailed) -> None:
         if not self._is_current(message.turn):
@@ -155,17 +161,22 @@ class ChatScreen(Screen[None]):
         self.turns[message.turn - 1] = self.turns[message.turn - 1].failed(message.error)
         self.views[message.turn].failed(message.error)
         self.notify(message.error, title="Could not answer", severity="error")
-        self._finish()
+        self._finish(message.turn)
 
     def _is_current(self, number: int) -> bool:
         """A result for an abandoned or superseded turn is stale: drop it."""
         return number == self.current and not self.turns[number - 1].abandoned
 
-    def _finish(self) -> None:
+    def _finish(self, number: int) -> None:
         self.current = None
         self._unlock()
+        # The newest turn from its question down: the answer line and best card first.
+        view = self.views[number]
         self.call_after_refresh(
-            self.query_one("#transcript", VerticalScroll).scroll_end, animate=False
+            self.query_one("#transcript", VerticalScroll).scroll_to_widget,
+            view,
+            animate=False,
+            top=True,
         )
 
     def action_stop_waiting(self) -> None:
@@ -180,15 +191,12 @@ class ChatScreen(Screen[None]):
         self._unlock()
 
     def _lock(self) -> None:
-        box = self.query_one(QuestionInput)
-        box.disabled = True
-        box.placeholder = "answering... (Escape stops waiting)"
+        self.query_one(QuestionInput).lock_for_answer("answering... (Escape stops waiting)")
 
     def _unlock(self) -> None:
         box = self.query_one(QuestionInput)
-        box.disabled = False
-        box.placeholder = PLACEHOLDER
-        if self.app.screen is self:
+        box.unlock_after_answer(PLACEHOLDER)
+        if self.app.screen is self and not isinstance(self.focused, AnswerCard):
             box.focus()
 
     # -- commands ---------------------------------------------------------------------
@@ -252,13 +260,11 @@ class ChatScreen(Screen[None]):
         self.app.copy_citation(message.hit)  # type: ignore[attr-defined]
 
     def on_answer_card_left(self, message: AnswerCard.Left) -> None:
-        box = self.query_one(QuestionInput)
-        if not box.disabled:
-            box.focus()
+        self.query_one(QuestionInput).focus()
 
     def on_screen_resume(self) -> None:
         box = self.query_one(QuestionInput)
-        if not box.disabled and self.focused is None:
+        if self.focused is None:
             box.focus()
 
 

@@ -7,7 +7,12 @@ from textual.widgets import Input
 
 
 class QuestionInput(Input):
-    """Up/Down recall earlier questions, as in a shell; what was being typed is kept."""
+    """Up/Down recall earlier questions, as in a shell; what was being typed is kept.
+
+    While a question is being answered the box is `locked`: it refuses to submit but keeps
+    focus and lets the next question be typed (disabling it would drop focus, and with it
+    the footer's keys and the user's place).
+    """
 
     BINDINGS = [
         Binding("up", "history(-1)", "Previous question", show=False),
@@ -19,6 +24,17 @@ class QuestionInput(Input):
         self.history: list[str] = []
         self._position: int | None = None  # index into history while walking it
         self._draft = ""  # what was typed before walking began
+        self.locked = False
+
+    def lock_for_answer(self, placeholder: str) -> None:
+        self.locked = True
+        self.placeholder = placeholder
+        self.add_class("-locked")
+
+    def unlock_after_answer(self, placeholder: str) -> None:
+        self.locked = False
+        self.placeholder = placeholder
+        self.remove_class("-locked")
 
     def remember(self, text: str) -> None:
         if text and (not self.history or self.history[-1] != text):

@@ -66,15 +66,16 @@ class AnswerCard(Widget, can_focus=True):
     class Left(Message):
         """Escape on a card: focus goes back to the question box."""
 
-    def __init__(self, hit: Hit, best_score: float) -> None:
+    def __init__(self, hit: Hit, best_score: float, *, show_score: bool = True) -> None:
         super().__init__(classes="-boilerplate" if hit.boilerplate else "")
         self.hit = hit
         self.best_score = best_score
+        self.show_score = show_score
 
     def render(self) -> Content:
         hit = self.hit
         c = hit.citation
-        filled, empty = score_bar(hit.score, self.best_score)
+        filled, empty = score_bar(hit.score, self.best_score) if self.show_score else ("", "")
         meta = [part for part in (c.source, c.published) if part]
         meta += [f"paragraph {c.paragraph}", c.article]
         header = Content.assemble(
@@ -82,7 +83,7 @@ class AnswerCard(Widget, can_focus=True):
             " ",
             (filled, "$text-success"),
             (empty, "$text-muted"),
-            " ",
+            " " if self.show_score else "",
             (c.title, "bold"),
             ("  (appeal / boilerplate)" if hit.boilerplate else "", "italic $text-muted"),
         )
@@ -118,10 +119,11 @@ class AnswerCard(Widget, can_focus=True):
 class TurnView(Vertical):
     """A question and, once it comes, its answer."""
 
-    def __init__(self, turn: Turn, *, show_timings: bool = True) -> None:
+    def __init__(self, turn: Turn, *, show_timings: bool = True, show_scores: bool = True) -> None:
         super().__init__(classes="turn")
         self.turn = turn
         self.show_timings = show_timings
+        self.show_scores = show_scores
         self._build_children()
 
     def compose(self) -> ComposeResult:
@@ -158,7 +160,7 @@ class TurnView(Vertical):
         self.turn = self.turn.answered(answer)
         self._line(answer_line(answer, self.show_timings))
         best = max((hit.score for hit in answer.hits), default=0.0)
-        self.mount_all(AnswerCard(hit, best) for hit in answer.hits)
+        self.mount_all(AnswerCard(hit, best, show_score=self.show_scores) for hit in answer.hits)
 
     @property
     def cards(self) -> list[AnswerCard]:

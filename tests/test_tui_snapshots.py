@@ -1,0 +1,53 @@
+"""How the chat, the reader and the help screen look (pytest-textual-snapshot).
+
+Deterministic by construction: a fixed terminal size, the default library (so the
+status line names no temporary path), no timings and no score bars on screen (a bar can
+flip a cell between runs when a score sits on a rounding edge).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from library_fixtures import build, make_library
+from textual.pilot import Pilot
+from tui_support import ask, make_app, wait_ready, wait_until
+
+from index.locations import default_index_dir
+from tui.screens.reader import ReaderScreen
+
+SIZE = (100, 34)
+
+
+def _app(home: Path):  # noqa: ANN202
+    build(default_index_dir(), make_library(home / "articles"))
+    return make_app(default_index_dir(), show_scores=False)
+
+
+def test_chat_with_an_answer(snap_compare, isolated_home: Path) -> None:  # noqa: ANN001
+    async def run_before(pilot: Pilot) -> None:
+        await wait_ready(pilot)
+        await ask(pilot, "What did Peskov say?")
+
+    assert snap_compare(_app(isolated_home), terminal_size=SIZE, run_before=run_before)
+
+
+def test_reader_on_the_cited_paragraph(snap_compare, isolated_home: Path) -> None:  # noqa: ANN001
+    async def run_before(pilot: Pilot) -> None:
+        await wait_ready(pilot)
+        await ask(pilot, "When will Putin and Lukashenko meet?")
+        await pilot.press("tab", "enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, ReaderScreen)
+        await wait_until(pilot, lambda: screen.cited is not None, what="reader")
+        await pilot.pause()
+
+    assert snap_compare(_app(isolated_home), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare, isolated_home: Path) -> None:  # noqa: ANN001
+    async def run_before(pilot: Pilot) -> None:
+        await wait_ready(pilot)
+        await pilot.press("f1")
+
+    assert snap_compare(_app(isolated_home), terminal_size=SIZE, run_before=run_before)
