@@ -210,7 +210,7 @@ def main() -> None:
         (0.1, 0.2, 0.3, 0.4, 0.5, 0.7),  # lexical
         (0.0, 0.25, 0.5),  # passage
         (1.0,),  # sentence (the scale)
-        (0.0, 0.15, 0.3, 0.45, 0.6),  # coverage
+        (0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9),  # coverage
     )
     results = []
     for lexical, passage, sentence, cover in grid:

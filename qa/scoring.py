@@ -34,13 +34,13 @@ _WORD = re.compile(r"\w+")
 class FusionWeights:
     """Weights of the features in the fused score (chosen on the SQuAD tune split)."""
 
-    lexical: float = 0.25
+    lexical: float = 0.3
     """BM25 of the passage divided by the best BM25 of the query's candidates."""
-    passage: float = 0.0
+    passage: float = 0.5
     """Cosine of the question with the whole passage."""
     sentence: float = 1.0
     """Cosine of the question with the passage's best sentence."""
-    coverage: float = 0.3
+    coverage: float = 0.6
     """Share of the question's IDF mass found in the passage's best sentence."""
     boilerplate: float = 0.5
     """Subtracted from boilerplate passages: below comparable article text, still findable."""
@@ -123,7 +123,7 @@ HIGHLIGHT_COVERAGE = 0.5
 class ConfidenceRule:
     """'The library holds an answer' when the best hit is close in meaning or in words."""
 
-    cosine: float = 0.45
+    cosine: float = 0.5
     """Best-sentence cosine at or above which the top hit is trusted outright."""
     joint: float = 0.75
     """Or: cosine plus coverage of the question's IDF mass at or above this."""
