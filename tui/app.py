@@ -95,7 +95,9 @@ class QAApp(App[None]):
                 self.library_state = LibraryState(index_dir, FAILED, error=str(error))
                 return
         self.library_state = LibraryState(self.library.index_dir)
-        self.prepare(self.library)
+        # Only once the first frame is on screen: the worker's imports (torch, faiss) hold
+        # the GIL for seconds and would otherwise delay the first paint.
+        self.call_after_refresh(self.prepare, self.library)
 
     def on_library_thread(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run `call` on the library's thread and wait for it (from a worker, never the UI)."""
