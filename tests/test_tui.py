@@ -111,9 +111,10 @@ async def test_follow_up_is_read_with_the_previous_question(index_dir: Path) -> 
         view = await ask(pilot, "What did he say about the reserve?")
         answer = view.turn.answer
         assert answer is not None
-        assert answer.searched.startswith("What did Peskov say?")
+        assert "Peskov" in answer.searched
         assert "Peskov" in answer.hits[0].text
-        assert "read as: What did Peskov say?" in str(view.query_one(".context").render())
+        context = str(view.query_one(".context").render())
+        assert context.startswith("read as: ") and "Peskov" in context
 
 
 async def test_article_filter_restricts_answers_and_shows_in_status(index_dir: Path) -> None:

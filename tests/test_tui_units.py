@@ -1,4 +1,4 @@
-"""The TUI's textual-free parts: follow-up reading, transcript export, build summaries."""
+"""The TUI's textual-free part: the transcript and its Markdown export."""
 
 from __future__ import annotations
 
@@ -6,21 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qa import Answer, Citation, Filters, Highlight, Hit
-from tui.followup import searched_text
 from tui.transcript import Turn, export_markdown, to_markdown
-
-
-def test_follow_up_with_a_pronoun_is_read_with_the_thread_subject() -> None:
-    subject = "What did Peskov say?"
-    assert searched_text("What did he say about the reserve?", subject) == (
-        "What did Peskov say? What did he say about the reserve?"
-    )
-    assert searched_text("And Macron?", subject) == "What did Peskov say? And Macron?"
-
-
-def test_standalone_question_is_searched_as_asked() -> None:
-    assert searched_text("Who won the election in Belarus?", "What did Peskov say?") is None
-    assert searched_text("What did he say?", None) is None
 
 
 def _answer() -> Answer:

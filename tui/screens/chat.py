@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from qa import Filters, Library, QAError
-from tui.followup import searched_text
+from qa.conversation import Conversation
 from tui.messages import AnswerFailed, AnswerReady
 from tui.state import BuildState, LibraryState
 from tui.transcript import Turn, describe_filters
@@ -50,7 +50,8 @@ class ChatScreen(Screen[None]):
         self.current: int | None = None
         """Number of the turn waiting for its answer, if any."""
         self.filters = Filters()
-        self.thread_subject: str | None = None
+        self.conversation = Conversation()
+        """Answered turns, for reading follow-ups ("what did he say...") in context."""
         self.show_timings = show_timings
         self.show_scores = show_scores
         self._started: set[int] = set()
@@ -102,9 +103,8 @@ class ChatScreen(Screen[None]):
             self.ask(text)
 
     def ask(self, question: str) -> None:
-        searched = searched_text(question, self.thread_subject)
-        if searched is None:
-            self.thread_subject = question
+        rewritten = self.conversation.rewrite(question)
+        searched = rewritten if rewritten != question else None
         turn = Turn(len(self.turns) + 1, question, searched=searched, filters=self.filters)
         self.turns.append(turn)
         view = TurnView(turn, show_timings=self.show_timings, show_scores=self.show_scores)
@@ -152,6 +152,7 @@ class ChatScreen(Screen[None]):
             return
         turn = self.turns[message.turn - 1].answered(message.answer)
         self.turns[message.turn - 1] = turn
+        self.conversation.record(message.answer)
         self.views[turn.number].answered(message.answer)
         self._finish(turn.number)
 

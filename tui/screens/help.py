@@ -9,8 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-# (where, key, what). Kept next to the screen that shows it; a test checks that every
-# binding the app declares is listed here.
+# (where, key, what): written by hand next to the screen that shows it, so that keys are
+# described in the user's words; update it with any BINDINGS change.
 KEYS: tuple[tuple[str, str, str], ...] = (
     ("Chat", "Enter", "ask the question typed"),
     ("Chat", "Up / Down", "walk the question history"),
@@ -27,7 +27,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Rebuild", "h", "hide the build; it goes on, the status line shows it"),
     ("Anywhere", "Ctrl+R", "rebuild the index (incremental)"),
     ("Anywhere", "Ctrl+E", "export the transcript as Markdown, with full citations"),
-    ("Anywhere", "F1 / ?", "this help"),
+    ("Anywhere", "F1 / ? (outside the question box)", "this help"),
     ("Anywhere", "Ctrl+Q", "quit"),
 )
 
