@@ -103,7 +103,12 @@ def fuse(
         + weights.sentence * sentence_cos
         + weights.coverage * sentence_coverage
     )
-    return score - weights.boilerplate * boilerplate
+    # Boilerplate sinks below all article text unless it answers the question on its
+    # own merits (the confidence rule): "How much is the monthly contribution?" must
+    # still find the donation appeal, but "What did Peskov say?" never should.
+    strong = DEFAULT_CONFIDENCE.holds(sentence_cos, sentence_coverage)
+    penalty = np.where(strong, weights.boilerplate, weights.boilerplate + BOILERPLATE_TIER)
+    return score - penalty * boilerplate
 
 
 def sentence_scores(cosines: np.ndarray, coverages: np.ndarray, weight: float) -> np.ndarray:
@@ -131,5 +136,11 @@ class ConfidenceRule:
     def confident(self, sentence_cos: float, sentence_coverage: float) -> bool:
         return sentence_cos >= self.cosine or sentence_cos + sentence_coverage >= self.joint
 
+    def holds(self, sentence_cos: np.ndarray, sentence_coverage: np.ndarray) -> np.ndarray:
+        """`confident` for arrays of candidates."""
+        return (sentence_cos >= self.cosine) | (sentence_cos + sentence_coverage >= self.joint)
+
 
 DEFAULT_CONFIDENCE = ConfidenceRule()
+BOILERPLATE_TIER = 10.0
+"""Larger than any spread of fused scores: weak boilerplate ranks after all article text."""
