@@ -176,6 +176,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/qa-tune-features.npz"))
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--context", action="store_true", help="only the title-context test")
+    parser.add_argument("--no-confidence", action="store_true", help="skip the flag-rate sweep")
     parser.add_argument("--seed", type=Path, default=Path("/work/shared/eval/seed"))
     args = parser.parse_args()
     rows, articles = load_set(args.folder)
@@ -223,13 +224,21 @@ def main() -> None:
     best = results[0][1]
     for split, qs in (("tune", tune), ("report", report), ("all", everything)):
         show(f"chosen {best} [{split}]", metrics(f, qs, weighted(f, best), highlight=0.5))
-    print("ablations of the chosen weights [report split]:")
+    print("ablations of the chosen weights:")
     for name, w in (
         ("no coverage", replace(best, coverage=0.0)),
         ("no lexical", replace(best, lexical=0.0)),
+        ("no passage cos", replace(best, passage=0.0)),
         ("no sentence cos", replace(best, sentence=0.0, passage=max(best.passage, 1.0))),
+        ("bm25 + passage cos only", FusionWeights(best.lexical, 1.0, 0.0, 0.0)),
     ):
-        show(f"  {name}", metrics(f, report, weighted(f, w)))
+        for split, qs in (("tune", tune), ("report", report), ("all", everything)):
+            show(f"  {name} [{split}]", metrics(f, qs, weighted(f, w)))
+    for split, qs in (("all", everything),):
+        for name, scorer in baselines.items():
+            show(f"{name} [{split}]", metrics(f, qs, scorer))
+    if args.no_confidence:
+        return
     tune_confidence(f, best, tune, report, rows, args)
     print("highlight weight of coverage [tune split]:")
     for weight in (0.0, 0.25, 0.5, 1.0, 2.0):
