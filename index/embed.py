@@ -175,12 +175,20 @@ def _read_json(path: Path, default: object = None) -> dict | list:
         raise UsageError(f"model folder not found: {path.parent} ({path.name}: {exc})") from exc
 
 
+def identity_files(model_path: Path) -> list[Path]:
+    """The weights plus every JSON config: pooling, sequence length and tokenizer change
+    the vectors as surely as the weights do, so they belong to the model's identity."""
+    configs = sorted(p for p in model_path.rglob("*.json") if p.is_file())
+    return weight_files(model_path) + configs
+
+
 def model_identity(model_path: Path) -> str:
-    """ "<name>@<16 hex>" of the weights; cached so a CLI start does not rehash 90 MB."""
+    """ "<name>@<16 hex>" of the weights and configs; cached so a CLI start does not
+    rehash 90 MB."""
     model_path = Path(model_path).resolve()
-    files = weight_files(model_path)
-    if not files:
+    if not weight_files(model_path):
         raise UsageError(f"model folder not found: {model_path} (no {WEIGHT_SUFFIX} weights)")
+    files = identity_files(model_path)
     # Any rewrite of a weight file changes its size or mtime, which invalidates the entry.
     stamp = [
         [str(p.relative_to(model_path)), st.st_size, st.st_mtime_ns] for p, st in _stats(files)
