@@ -94,7 +94,10 @@ class IndexSnapshot:
         self.vector_kind = index_kind(self.vectors)
         self._vector_ids, self._vector_rows = stored_vectors(self.vectors)
         self._ids_sorted = bool(np.all(self._vector_ids[1:] > self._vector_ids[:-1]))
-        self._probe = sqlite3.connect(db_path(index_dir), isolation_level=None, timeout=30)
+        # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
+        self._probe = sqlite3.connect(
+            db_path(index_dir), isolation_level=None, timeout=30, check_same_thread=False
+        )
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None) -> IndexSnapshot:

@@ -138,25 +138,25 @@ def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Ind
     import faiss
 
     try:
-        before = _identity(path)
+        before = file_identity(path)
     except FileNotFoundError:
         raise IndexCorrupt(
             f"{path}: vector file is missing; run `qa index build --full` to rebuild"
         ) from None
-    if not _remembered(path, before, sha256):
+    if not remembered(str(path.resolve()), before, sha256):
         if file_sha256(path) != sha256:
             raise IndexCorrupt(
                 f"{path}: vector file checksum does not match the index; "
                 "run `qa index verify`, then `qa index build --full`"
             )
-        _remember(path, before, sha256)
+        remember(str(path.resolve()), before, sha256)
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
         raise IndexCorrupt(f"{path}: vector file unreadable ({first})") from None
     try:
-        after = _identity(path)
+        after = file_identity(path)
     except FileNotFoundError:
         after = None
     if after != before:
@@ -170,7 +170,7 @@ def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Ind
     return index
 
 
-def _identity(path: Path) -> list[int]:
+def file_identity(path: Path) -> list[int]:
     st = os.stat(path)
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
@@ -187,20 +187,22 @@ def _read_verified() -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _remembered(path: Path, identity: list[int], sha256: str) -> bool:
-    entry = _read_verified().get(str(path.resolve()))
+def remembered(key: str, identity: list[int], sha256: str) -> bool:
+    """Whether the thing named `key` was verified to hash to `sha256` at this identity."""
+    entry = _read_verified().get(key)
     return isinstance(entry, dict) and entry == {"identity": identity, "sha256": sha256}
 
 
-def _remember(path: Path, identity: list[int], sha256: str) -> None:
-    """Record that the file with this identity hashed to `sha256` (best effort)."""
-    newest = max(identity[3], identity[4])
+def remember(key: str, identity: list[int], sha256: str) -> None:
+    """Record that `key` (a path) with this identity hashed to `sha256` (best effort)."""
+    # Every stat in the identity counts: (dev, ino, size, mtime, ctime) per file.
+    newest = max(identity[3::5] + identity[4::5])
     if time.time_ns() - newest < SETTLE_SECONDS * 1e9:
         return
     try:
         entries = _read_verified()
         entries = {k: v for k, v in entries.items() if Path(k).exists()}
-        entries[str(path.resolve())] = {"identity": identity, "sha256": sha256}
+        entries[key] = {"identity": identity, "sha256": sha256}
         if len(entries) > _VERIFIED_KEEP:
             entries = dict(list(entries.items())[-_VERIFIED_KEEP:])
         target = _verified_path()

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from index.errors import IndexUnavailable
-from index.schema import connect, db_path, read_meta
+from index.schema import DIGEST_KEY, connect, content_digest, db_path, read_meta
 from index.vectors import file_sha256, load_vector_file
 
 FIX = "rebuild with `qa index build --full`"
@@ -38,6 +38,9 @@ def _check(conn: sqlite3.Connection, index_dir: Path) -> list[str]:
     except sqlite3.DatabaseError as error:
         problems.append(f"{database}: full-text index damaged ({error}); {FIX}")
     meta = read_meta(conn)
+    expected = meta.get(DIGEST_KEY)
+    if expected is not None and content_digest(conn) != expected:
+        problems.append(f"{database}: content does not match its checksum (damaged); {FIX}")
     if "generation" not in meta:
         problems.append(f"{database}: no build has completed; run `qa index build PATH`")
         return problems

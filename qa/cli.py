@@ -179,6 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         _fail(f"{error.filename or 'error'}: {error.strerror or error}")
         return EXIT_ERROR
+    except Exception as error:
+        # A bug of ours still gets the one-line contract; QA_DEBUG=1 shows the traceback.
+        if os.environ.get("QA_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (rerun with QA_DEBUG=1)")
+        return EXIT_ERROR
 
 
 def _interrupted_message(args: argparse.Namespace, what: str) -> str:
