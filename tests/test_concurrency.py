@@ -99,6 +99,7 @@ def test_readers_see_whole_generations_through_rebuilds(tmp_path: Path) -> None:
     threads = [threading.Thread(target=ask_loop, args=(r,)) for r in readers]
     for thread in threads:
         thread.start()
+
     def wait_for_answers(count: int) -> None:
         deadline = time.monotonic() + 60
         while len(answers) < count and time.monotonic() < deadline:
