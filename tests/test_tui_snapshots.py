@@ -24,10 +24,19 @@ def _app(home: Path):  # noqa: ANN202
     return make_app(default_index_dir(), show_scores=False)
 
 
+async def _settle(pilot: Pilot) -> None:
+    """Let scrolling finish: on a loaded machine the capture can otherwise land mid-scroll."""
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.wait_for_animation()
+    await pilot.pause()
+
+
 def test_chat_with_an_answer(snap_compare, isolated_home: Path) -> None:  # noqa: ANN001
     async def run_before(pilot: Pilot) -> None:
         await wait_ready(pilot)
         await ask(pilot, "What did Peskov say?")
+        await _settle(pilot)
 
     assert snap_compare(_app(isolated_home), terminal_size=SIZE, run_before=run_before)
 
@@ -40,7 +49,7 @@ def test_reader_on_the_cited_paragraph(snap_compare, isolated_home: Path) -> Non
         screen = pilot.app.screen
         assert isinstance(screen, ReaderScreen)
         await wait_until(pilot, lambda: screen.cited is not None, what="reader")
-        await pilot.pause()
+        await _settle(pilot)
 
     assert snap_compare(_app(isolated_home), terminal_size=SIZE, run_before=run_before)
 
