@@ -12,7 +12,6 @@ disk but cannot change an answer, and the next build removes them.
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,18 +33,11 @@ SAMPLE_CHUNKS = 200
 MAX_VECTOR_DIFF = 1e-5
 
 
-def _warn_on_stderr(message: str) -> None:
-    print(f"qa: warning: {message}", file=sys.stderr)
-
-
-def verify_index(
-    index_dir: Path, *, warn: Callable[[str], None] | None = _warn_on_stderr
-) -> list[str]:
+def verify_index(index_dir: Path, *, warn: Callable[[str], None] | None = None) -> list[str]:
     """Problems found, one line each naming the file and the fix; empty when sound.
 
-    Warnings (things that waste space but cannot change an answer) go to `warn`, by
-    default to stderr as `qa: warning: ...`, so `qa index verify` shows them without
-    failing; pass `warn=None` to drop them or a list's `append` to collect them.
+    Warnings (things that waste space but cannot change an answer) go to `warn` when
+    given (`qa index verify` prints them without failing); None drops them.
     """
     try:
         conn = connect(index_dir)

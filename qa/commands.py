@@ -171,7 +171,7 @@ def index_verify(args: argparse.Namespace) -> int:
     from index.verify import verify_index
 
     library = _library(args)
-    problems = verify_index(library.index_dir)
+    problems = verify_index(library.index_dir, warn=lambda message: _say(f"warning: {message}"))
     for problem in problems:
         print(f"problem: {problem}")
     if problems:
