@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -54,3 +55,15 @@ def build(index_dir: Path, *paths: Path, full: bool = False, **kwargs: object) -
     return run_build(
         build_index(index_dir, list(paths), embedder=embedder(), full=full, **kwargs)  # type: ignore[arg-type]
     )
+
+
+def _shared_dir() -> Path:
+    """The project's shared data: `QA_SHARED_DIR`, else `shared/` beside the repository."""
+    env = os.environ.get("QA_SHARED_DIR")
+    if env:
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "shared"
+    return beside if beside.is_dir() else Path("/work/shared")
+
+
+SHARED = _shared_dir()

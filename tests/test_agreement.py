@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from library_fixtures import SHARED
 
 from index.build import run_build
 from index.embed import Embedder, load_embedder
@@ -20,7 +21,7 @@ from index.locations import sample_dir
 from index.store import IndexSnapshot
 from qa.library import Library
 
-EVAL = Path("/work/shared/eval")
+EVAL = SHARED / "eval"
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = {"torch", "sentence_transformers"}
 

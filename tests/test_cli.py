@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from library_fixtures import SAMPLE, make_library
+from library_fixtures import SAMPLE, SHARED, make_library
 
 QA = [sys.executable, "-m", "qa"]
 
@@ -161,9 +161,7 @@ def test_filters_restrict_results(tmp_path: Path) -> None:
 
 
 def test_eval_reads_the_shared_format(tmp_path: Path) -> None:
-    seed = Path(__file__).resolve().parents[2] / "shared" / "eval" / "seed"
-    if not seed.exists():
-        seed = Path("/work/shared/eval/seed")
+    seed = SHARED / "eval" / "seed"
     result = qa(
         "eval", str(seed / "questions.jsonl"), "--articles", str(seed / "articles"), "--json"
     )

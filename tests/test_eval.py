@@ -6,12 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
-from library_fixtures import build, embedder
+from library_fixtures import SHARED, build, embedder
 
 from qa.evaluate import evaluate, flagged_share, load_questions, render_result
 from qa.library import Library
 
-SEED = Path("/work/shared/eval/seed")
+SEED = SHARED / "eval" / "seed"
 FOREIGN = [
     "Which NFL team represented the AFC at Super Bowl 50?",
     "What is the chemical symbol of gold?",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 import pytest
+from library_fixtures import SHARED
 
 from index.paragraphs import (
     build_article,
@@ -16,7 +16,6 @@ from index.paragraphs import (
     title_from_filename,
 )
 
-SHARED = Path("/work/shared")
 SQUAD = SHARED / "eval" / "squad_dev_v1.1"
 SAMPLE = SHARED / "corpus" / "moscow-times-belarus-reserve.txt"
 

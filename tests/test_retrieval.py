@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
-from library_fixtures import SAMPLE, build, embedder, make_library
+from library_fixtures import SAMPLE, SHARED, build, embedder, make_library
 
 from qa.library import Library
 from qa.retrieve import Filters
 
-SEED_QUESTIONS = Path("/work/shared/eval/seed/questions.jsonl")
+SEED_QUESTIONS = SHARED / "eval" / "seed" / "questions.jsonl"
 NEWS_QUESTIONS = [
     ("What did Peskov say?", {1, 3}),
     ("Does Belarus need Russian troops?", {0}),
