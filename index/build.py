@@ -9,7 +9,6 @@ single SQLite transaction that points `meta` at the new vector file commits.
 from __future__ import annotations
 
 import errno
-import hashlib
 import sqlite3
 import threading
 import time
@@ -27,7 +26,7 @@ from index.lock import WriterLock
 from index.models import Article, Skipped
 from index.readers import DEFAULT_MAX_BYTES, discover_files, read_articles
 from index.schema import connect, is_no_space, read_meta
-from index.vectors import remove_stale_files
+from index.vectors import file_sha256, remove_stale_files
 from index.writer import commit_generation
 
 EMBED_BATCH = 128
@@ -184,7 +183,7 @@ def _build(
             unchanged.append((root, path))
             continue
         try:
-            sha = _file_sha(file)
+            sha = file_sha256(file)
         except OSError as error:
             skipped.append(Skipped(path, f"cannot read: {error.strerror}"))
             yield skipped[-1]
@@ -362,14 +361,6 @@ def _stored_shas(conn: sqlite3.Connection, model_id: str, shas: list[str]) -> se
 def _check_cancel(cancel: threading.Event) -> None:
     if cancel.is_set():
         raise BuildInterrupted("build interrupted; previous index kept")
-
-
-def _file_sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _absolute(path: Path) -> Path:
