@@ -158,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from qa import commands
 
+        if args.command in (None, "chat"):
+            return chat(args)
         return commands.dispatch(args)
     except KeyboardInterrupt:
         _fail(_interrupted_message(args, "interrupted"))
@@ -192,6 +194,15 @@ def _interrupted_message(args: argparse.Namespace, what: str) -> str:
     if args.command == "index" and getattr(args, "index_command", None) == "build":
         return "build interrupted; previous index kept"
     return f"{what}; previous index kept"
+
+
+def chat(args: argparse.Namespace) -> int:
+    """Open the chat TUI; the library loads (and on first use builds) inside the app."""
+    from pathlib import Path
+
+    from tui import run_chat  # textual is imported only when the chat is opened
+
+    return run_chat(Path(args.index) if args.index else None, args.model, args.backend)
 
 
 def _fail(message: str) -> None:

@@ -17,8 +17,6 @@ from qa.library import Library, ensure_default_library, open_library_or_fail
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
 
-EXAMPLE_QUESTION = 'qa ask "What did Peskov say?"'
-
 
 def dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
@@ -31,7 +29,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from qa.evaluate import run_eval_command
 
         return run_eval_command(args)
-    return chat(args)
+    raise AssertionError(f"unknown command {args.command!r}")
 
 
 def _library(args: argparse.Namespace) -> Library:
@@ -178,10 +176,3 @@ def index_verify(args: argparse.Namespace) -> int:
         return 3
     print(f"ok: {library.index_dir} is sound")
     return 0
-
-
-def chat(args: argparse.Namespace) -> int:
-    """Open the chat TUI; the library loads (and on first use builds) inside the app."""
-    from tui import run_chat  # textual is imported only when the chat is opened
-
-    return run_chat(Path(args.index) if args.index else None, args.model, args.backend)
