@@ -27,7 +27,7 @@ import numpy as np
 from index.embed import load_embedder
 from index.store import IndexSnapshot
 from qa.retrieve import candidate_passages
-from qa.scoring import ConfidenceRule, FusionWeights, fuse
+from qa.scoring import ConfidenceRule, FusionWeights, fuse, fuse_candidates
 
 
 @dataclass(frozen=True)
@@ -255,14 +255,7 @@ def top_evidence(index: Path, questions: list[str], weights: FusionWeights) -> n
         if not found:
             out.append((0.0, 0.0))
             continue
-        fused = fuse(
-            np.array([c.lexical for c in found]),
-            np.array([c.passage_cos for c in found]),
-            np.array([c.sentence_cos for c in found]),
-            np.array([c.coverage for c in found]),
-            np.array([float(c.record.boilerplate) for c in found]),
-            weights,
-        )
+        fused = fuse_candidates(found, weights)
         top = found[int(np.argmax(fused))]
         out.append((top.sentence_cos, top.coverage))
     return np.array(out)

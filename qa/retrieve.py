@@ -21,7 +21,7 @@ from qa.scoring import (
     STOPWORDS,
     FusionWeights,
     coverage,
-    fuse,
+    fuse_candidates,
     idf,
     sentence_scores,
     terms,
@@ -139,14 +139,7 @@ def rank_passages(
         weights = FusionWeights(lexical=0.0, passage=0.5, sentence=1.0, coverage=0.0)
     elif mode == "bm25":
         weights = FusionWeights(lexical=1.0, passage=0.0, sentence=0.0, coverage=0.0)
-    fused = fuse(
-        np.array([s.lexical for s in scored]),
-        np.array([s.passage_cos for s in scored]),
-        np.array([s.sentence_cos for s in scored]),
-        np.array([s.coverage for s in scored]),
-        np.array([float(s.record.boilerplate) for s in scored]),
-        weights,
-    )
+    fused = fuse_candidates(scored, weights)
     order = np.argsort(-fused, kind="stable")[:k]
     return [_with_score(scored[i], float(fused[i])) for i in order]
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from import_probe import loaded_after
 from model_fixtures import copy_default_model, make_cls_pooling_model, make_perturbed_model
 
 from index.embed import (
@@ -107,15 +106,6 @@ def onnx_embedder(session_cache: Path) -> Embedder:
 @pytest.fixture(scope="module")
 def torch_embedder(session_cache: Path) -> Embedder:
     return _warm_embedder("torch", session_cache)
-
-
-def loaded_after(code: str) -> set[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return set(result.stdout.split())
 
 
 def test_import_and_load_embedder_load_no_heavy_library() -> None:

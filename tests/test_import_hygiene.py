@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from import_probe import loaded_after
 
 HEAVY = ("torch", "sentence_transformers", "textual", "onnxruntime")
-
-
-def loaded_after(code: str) -> set[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return set(result.stdout.split())
 
 
 def test_import_qa_and_index_loads_no_heavy_library() -> None:
