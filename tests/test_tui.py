@@ -132,7 +132,8 @@ async def test_article_filter_restricts_answers_and_shows_in_status(index_dir: P
         box.value = "/clear"
         await pilot.press("enter")
         assert "article:" not in status_text(pilot)
-        assert chat(pilot).filters.is_empty()
+        filters = chat(pilot).filters
+        assert filters is None or filters.is_empty()
 
 
 async def test_copy_citation_and_export_transcript(index_dir: Path, tmp_path: Path) -> None:

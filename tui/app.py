@@ -1,9 +1,12 @@
 """The chat app: owns the library, loads it in the background, rebuilds it on request.
 
-First paint never waits for the model: `Library.open` is cheap, and the first-use build,
-opening the index and loading the model all run in a thread worker that posts
-`LibraryChanged` messages. Workers never touch widgets; the app turns their messages
-into new state values, which the screens watch.
+First paint never waits for the model, nor even for the modules that search: importing
+this module loads textual and light modules only (tests/test_import_hygiene.py checks),
+and `qa.library` (numpy, FAISS, the build pipeline), opening the library, the first-use
+build, opening the index and loading the model all happen in a thread worker started
+after the first frame, which posts `LibraryOpened` and `LibraryChanged` messages.
+Workers never touch widgets; the app turns their messages into new state values, which
+the screens watch.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
 from textual.app import App
@@ -20,20 +23,14 @@ from textual.binding import Binding
 from textual.reactive import var
 
 from index.locations import default_index_dir, home_dir
-from qa import (
-    BuildInterrupted,
-    BuildProgress,
-    BuildReport,
-    Hit,
-    Library,
-    QAError,
-    Skipped,
-    ensure_default_library,
-)
-from tui.messages import LibraryChanged, Note, RebuildFinished, RebuildProgress
+from qa import BuildInterrupted, QAError, Skipped
+from tui.messages import LibraryChanged, LibraryOpened, Note, RebuildFinished, RebuildProgress
 from tui.screens.chat import ChatScreen
 from tui.state import FAILED, INDEXING, LOADING, READY, BuildState, LibraryState
 from tui.transcript import export_markdown, full_citation
+
+if TYPE_CHECKING:
+    from qa import BuildProgress, Hit, Library
 
 T = TypeVar("T")
 
@@ -85,19 +82,15 @@ class QAApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.chat)
-        if self.library is None:
-            index_dir, model, backend = self._open_args
-            try:
-                self.library = Library.open(
-                    index_dir, model=model, backend=backend, notify=self._note
-                )
-            except QAError as error:
-                self.library_state = LibraryState(index_dir, FAILED, error=str(error))
-                return
-        self.library_state = LibraryState(self.library.index_dir)
-        # Only once the first frame is on screen: the worker's imports (torch, faiss) hold
-        # the GIL for seconds and would otherwise delay the first paint.
-        self.call_after_refresh(self.prepare, self.library)
+        if self.library is not None:
+            index_dir: Path | None = self.library.index_dir
+        else:
+            # Where `Library.open` will look, so the status line names it from the start.
+            index_dir = self._open_args[0] or _default_dir()
+        self.library_state = LibraryState(index_dir)
+        # Only once the first frame is on screen: the worker's imports (numpy, faiss,
+        # torch) hold the GIL for a while and would otherwise delay the first paint.
+        self.call_after_refresh(self.prepare)
 
     def on_library_thread(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run `call` on the library's thread and wait for it (from a worker, never the UI)."""
@@ -113,9 +106,16 @@ class QAApp(App[None]):
     # -- loading ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
-    def prepare(self, library: Library) -> None:
-        """First-use build, then the index (counts for the status line), then the model."""
+    def prepare(self) -> None:
+        """Open the library, first-use build, the index (counts for the status line), the model."""
         try:
+            from qa import BuildProgress, Library, ensure_default_library
+
+            library = self.library
+            if library is None:
+                index_dir, model, backend = self._open_args
+                library = Library.open(index_dir, model=model, backend=backend, notify=self._note)
+                self.post_message(LibraryOpened(library))
             for event in ensure_default_library(library, notify=self._note):
                 if isinstance(event, BuildProgress):
                     self.post_message(LibraryChanged(INDEXING, detail=_percent(event)))
@@ -127,6 +127,12 @@ class QAApp(App[None]):
             self.post_message(LibraryChanged(FAILED, error=str(error)))
         except Exception as error:  # noqa: BLE001 - one line in the status bar, no traceback
             self.post_message(LibraryChanged(FAILED, error=f"{type(error).__name__}: {error}"))
+
+    def on_library_opened(self, message: LibraryOpened) -> None:
+        self.library = message.library
+        self.library_state = self.library_state.to(
+            self.library_state.phase, index_dir=message.library.index_dir
+        )
 
     def on_library_changed(self, message: LibraryChanged) -> None:
         old = self.library_state
@@ -167,6 +173,8 @@ class QAApp(App[None]):
     def rebuild(self, library: Library, cancel: threading.Event) -> None:
         """An incremental build of the library's folders; the old index answers meanwhile."""
         try:
+            from qa import BuildReport
+
             report = None
             for event in library.build(cancel=cancel):
                 if isinstance(event, BuildReport):

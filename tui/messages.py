@@ -6,9 +6,12 @@ handler, running on the UI thread, updates the screen. Each says what happened.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from qa import Answer, BuildProgress, BuildReport, IndexInfo, Skipped
+if TYPE_CHECKING:
+    from qa import Answer, BuildProgress, BuildReport, IndexInfo, Library, Skipped
 
 
 class Note(Message):
@@ -17,6 +20,14 @@ class Note(Message):
     def __init__(self, text: str) -> None:
         super().__init__()
         self.text = text
+
+
+class LibraryOpened(Message):
+    """The library is open (its model not loaded yet): questions can go to it from now on."""
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self.library = library
 
 
 class LibraryChanged(Message):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa import BuildProgress, BuildReport, IndexInfo, Skipped
+if TYPE_CHECKING:
+    from qa import BuildProgress, BuildReport, IndexInfo, Skipped
 
 # Library phases, in the order a normal start goes through them.
 OPENING, INDEXING, LOADING, READY, FAILED = "opening", "indexing", "loading", "ready", "failed"

@@ -7,11 +7,14 @@ defined in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa import Answer, Citation, Filters, Hit
+if TYPE_CHECKING:
+    # Types only: `qa.retrieve` (Filters) loads numpy, which the first frame must not wait for.
+    from qa import Answer, Citation, Filters, Hit
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class Turn:
     question: str
     searched: str | None = None
     """The expanded text searched for a follow-up; None when the question stood alone."""
-    filters: Filters = field(default_factory=Filters)
+    filters: Filters | None = None
+    """The filters it was asked with; None (like an empty `Filters`) restricts nothing."""
     answer: Answer | None = None
     error: str | None = None
     abandoned: bool = False
@@ -39,8 +43,10 @@ class Turn:
         return replace(self, error=error)
 
 
-def describe_filters(filters: Filters) -> str:
+def describe_filters(filters: Filters | None) -> str:
     """Short human form of the active filters ('' when none)."""
+    if filters is None:
+        return ""
     parts = []
     if filters.article:
         parts.append(f"article: {filters.article}")
@@ -80,8 +86,9 @@ def to_markdown(turns: list[Turn], *, library: str, now: datetime) -> str:
         lines += [f"## {turn.number}. {turn.question}", ""]
         if turn.searched:
             lines += [f"_Read as: {turn.searched}_", ""]
-        if not turn.filters.is_empty():
-            lines += [f"_Filters: {describe_filters(turn.filters)}_", ""]
+        described = describe_filters(turn.filters)
+        if described:
+            lines += [f"_Filters: {described}_", ""]
         if turn.error:
             lines += [f"**Error:** {turn.error}", ""]
             continue

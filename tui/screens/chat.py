@@ -8,6 +8,8 @@ loading waits in the transcript and goes ahead as soon as the library is ready.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from qa import Filters, Library, QAError
+from qa import QAError
 from qa.conversation import Conversation
 from tui.messages import AnswerFailed, AnswerReady
 from tui.state import BuildState, LibraryState
@@ -24,6 +26,9 @@ from tui.transcript import Turn, describe_filters
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.status_line import StatusLine
 from tui.widgets.turn import AnswerCard, TurnView
+
+if TYPE_CHECKING:
+    from qa import Filters, Library
 
 PASSAGES_PER_ANSWER = 5
 PLACEHOLDER = "Ask a question (Enter) · /article NAME to filter · F1 for help"
@@ -49,7 +54,8 @@ class ChatScreen(Screen[None]):
         self.views: dict[int, TurnView] = {}
         self.current: int | None = None
         """Number of the turn waiting for its answer, if any."""
-        self.filters = Filters()
+        self.filters: Filters | None = None
+        """None until a /command sets some: `Filters` comes with numpy, after first paint."""
         self.conversation = Conversation()
         """Answered turns, for reading follow-ups ("what did he say...") in context."""
         self.show_timings = show_timings
@@ -131,7 +137,7 @@ class ChatScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="ask", exit_on_error=False)
     def answer_in_thread(self, library: Library, turn: Turn) -> None:
-        filters = None if turn.filters.is_empty() else turn.filters
+        filters = None if turn.filters is None or turn.filters.is_empty() else turn.filters
         try:
             answer = self.app.on_library_thread(  # type: ignore[attr-defined]
                 library.ask,
@@ -203,6 +209,8 @@ class ChatScreen(Screen[None]):
     # -- commands ---------------------------------------------------------------------
 
     def run_command(self, text: str) -> None:
+        from qa import Filters
+
         name, _, argument = text[1:].partition(" ")
         argument = argument.strip()
         name = name.lower()
@@ -218,11 +226,12 @@ class ChatScreen(Screen[None]):
                     f"/{name} needs a value, e.g. /{name} {_EXAMPLES[name]}", severity="error"
                 )
                 return
+            current = self.filters or Filters()
             fields = {
-                "article": self.filters.article,
-                "source": self.filters.source,
-                "since": self.filters.since,
-                "until": self.filters.until,
+                "article": current.article,
+                "source": current.source,
+                "since": current.since,
+                "until": current.until,
             }
             fields[name] = argument
             self._set_filters(Filters(**fields))

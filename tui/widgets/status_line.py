@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widget import Widget
 
-from qa import Filters
 from tui.state import FAILED, INDEXING, LOADING, READY, BuildState, LibraryState
 from tui.transcript import describe_filters
+
+if TYPE_CHECKING:
+    from qa import Filters
 
 
 def library_name(index_dir: Path | None, default_dir: Path | None) -> str:
@@ -44,7 +47,7 @@ class StatusLine(Widget):
         self.default_dir = default_dir
         self.library = LibraryState()
         self.build: BuildState | None = None
-        self.filters = Filters()
+        self.filters: Filters | None = None
 
     def show(
         self,
@@ -81,8 +84,9 @@ class StatusLine(Widget):
             parts.append((" · loading model...", "$text-warning"))
         else:
             parts.append((" · opening...", "$text-warning"))
-        if not self.filters.is_empty():
-            parts.append((f" · filter {describe_filters(self.filters)}", "bold $text-accent"))
+        described = describe_filters(self.filters)
+        if described:
+            parts.append((f" · filter {described}", "bold $text-accent"))
         build = self.build
         if build is not None and build.running:
             fraction = build.fraction()

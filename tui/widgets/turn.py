@@ -7,6 +7,8 @@ dark themes both read well.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,8 +18,10 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from qa import Answer, Hit
 from tui.transcript import Turn, describe_filters
+
+if TYPE_CHECKING:
+    from qa import Answer, Hit
 
 BAR_CELLS = 8
 HIGHLIGHT = "bold $text-warning on $warning-muted"
@@ -139,8 +143,9 @@ class TurnView(Vertical):
         notes = []
         if self.turn.searched:
             notes.append(f"read as: {self.turn.searched}")
-        if not self.turn.filters.is_empty():
-            notes.append(f"filter {describe_filters(self.turn.filters)}")
+        described = describe_filters(self.turn.filters)
+        if described:
+            notes.append(f"filter {described}")
         self._context_line = Static(" · ".join(notes), classes="context")
         self._context_line.display = bool(notes)
         self._answer_line = Static("", classes="answer-line")
