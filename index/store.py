@@ -67,6 +67,33 @@ class IndexInfo:
     sources: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ChunkLayout:
+    """The chunks of some paragraphs as aligned arrays (one row a chunk), with their texts.
+
+    Rows are ordered by paragraph id, then start, so a paragraph's chunks are contiguous.
+    """
+
+    chunk_ids: np.ndarray
+    paragraph_ids: np.ndarray
+    is_sentence: np.ndarray
+    """True for sentence chunks, False for passages."""
+    starts: np.ndarray
+    ends: np.ndarray
+    """Character span of each chunk inside its paragraph."""
+    paragraphs: tuple[int, ...]
+    """The paragraph ids found, ascending."""
+    texts: tuple[str, ...]
+    """Text of each paragraph of `paragraphs`."""
+    boilerplate: np.ndarray
+    """Boilerplate flag of each paragraph of `paragraphs`."""
+
+    @classmethod
+    def empty(cls) -> ChunkLayout:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none.astype(bool), none, none, (), (), none.astype(bool))
+
+
 _RECORD_SQL = """
 SELECT c.id, c.kind, c.start, c.end, p.id, p.ordinal, p.text, p.boilerplate,
        a.id, a.key, a.path, a.title, a.source, a.url, a.published
@@ -231,6 +258,51 @@ class IndexSnapshot:
         for row in self._conn.execute(sql, (kind, *paragraph_ids)):
             found[row[4]].append(_record(row))
         return found
+
+    def paragraphs_of_chunks(self, chunk_ids: list[int]) -> list[int]:
+        """Distinct paragraph ids of some chunks, in the order the chunks first name them."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._conn.execute(
+            f"SELECT id, paragraph_id FROM chunks WHERE id IN ({marks})", chunk_ids
+        )
+        paragraph_of = dict(rows.fetchall())
+        return list(dict.fromkeys(paragraph_of[i] for i in chunk_ids if i in paragraph_of))
+
+    def chunk_layout(self, paragraph_ids: list[int]) -> ChunkLayout:
+        """Where every chunk of some paragraphs lies, as arrays: no records are built.
+
+        The query path scores hundreds of chunks per question and cites a handful, so it
+        reads spans here and builds `ChunkRecord`s only for the hits (`records`).
+        """
+        if not paragraph_ids:
+            return ChunkLayout.empty()
+        marks = ",".join("?" * len(paragraph_ids))
+        texts = dict(
+            (pid, (text, bool(flag)))
+            for pid, text, flag in self._conn.execute(
+                f"SELECT id, text, boilerplate FROM paragraphs WHERE id IN ({marks})",
+                paragraph_ids,
+            )
+        )
+        rows = self._conn.execute(
+            "SELECT id, paragraph_id, kind = 'sentence', start, end FROM chunks "
+            f"WHERE paragraph_id IN ({marks}) ORDER BY paragraph_id, start, id",
+            paragraph_ids,
+        ).fetchall()
+        table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        kept = sorted(texts)
+        return ChunkLayout(
+            chunk_ids=table[:, 0],
+            paragraph_ids=table[:, 1],
+            is_sentence=table[:, 2].astype(bool),
+            starts=table[:, 3],
+            ends=table[:, 4],
+            paragraphs=tuple(kept),
+            texts=tuple(texts[pid][0] for pid in kept),
+            boilerplate=np.array([texts[pid][1] for pid in kept], dtype=bool),
+        )
 
     def vectors_of(self, chunk_ids: list[int]) -> np.ndarray:
         """Stored vectors of chunks, read back from the vector index without re-embedding."""

@@ -14,22 +14,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.store import ChunkRecord, IndexSnapshot
+from index.store import ChunkLayout, ChunkRecord, IndexSnapshot
 from qa.scoring import (
     DEFAULT_WEIGHTS,
     HIGHLIGHT_COVERAGE,
     STOPWORDS,
     FusionWeights,
-    coverage,
-    fuse_candidates,
+    fuse,
     idf,
     sentence_scores,
+    span_coverage,
     terms,
 )
 
 MODES = ("hybrid", "dense", "bm25")
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 100
+LEXICAL_POSTINGS = 3000
+"""Posting lists FTS5 may score per question (see `fts_query`)."""
 
 
 @dataclass(frozen=True)
@@ -97,28 +99,54 @@ class ScoredPassage:
         return max(self.passage_cos, self.sentence_cos)
 
 
-def fts_query(question: str) -> str:
-    """An FTS5 MATCH expression: any of the question's content words, each quoted."""
+def question_words(question: str) -> list[str]:
+    """The question's distinct content words (all its words if it has no content word)."""
     words = [w for w in re.findall(r"\w+", question.lower()) if w not in STOPWORDS]
-    if not words:
-        words = re.findall(r"\w+", question.lower())
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    return list(dict.fromkeys(words or re.findall(r"\w+", question.lower())))
 
 
-def question_idf(snapshot: IndexSnapshot, question: str) -> dict[str, float]:
+def fts_query(words: list[str], frequency: dict[str, int] | None = None) -> str:
+    """An FTS5 MATCH expression: any of `words`, each quoted.
+
+    With document frequencies, the rarest words are kept while their posting lists add
+    up to at most `LEXICAL_POSTINGS` (the rarest always stays). FTS5 scores every
+    passage holding any query word, ~1.5 us each here, so one word found in a tenth of a
+    million-passage library would cost ~150 ms; such a word carries almost no BM25
+    weight, and it still counts in coverage and in the dense search.
+    """
+    if frequency:
+        kept, postings = [], 0
+        for word in sorted(words, key=lambda w: frequency.get(w, 0)):
+            postings += frequency.get(word, 0)
+            if kept and postings > LEXICAL_POSTINGS:
+                break
+            kept.append(word)
+        words = [w for w in words if w in kept]
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def question_idf(
+    snapshot: IndexSnapshot, question: str, frequency: dict[str, int] | None = None
+) -> dict[str, float]:
     """IDF of each content term of the question, from the library's passage counts.
 
     A term the library never holds gets the highest IDF: a question about something
     absent should look poorly covered (it feeds the confidence signal).
     """
     documents = max(1, int(snapshot.meta.get("passages", 1)))
+    frequency = frequency if frequency is not None else document_frequencies(snapshot, question)
     weights: dict[str, float] = {}
-    for word in dict.fromkeys(re.findall(r"\w+", question.lower())):
+    for word, count in frequency.items():
         stems = terms(word)
-        if not stems or stems[0] in weights:
-            continue
-        weights[stems[0]] = idf(snapshot.document_frequency(word), documents)
+        if stems and stems[0] not in weights:
+            weights[stems[0]] = idf(count, documents)
     return weights
+
+
+def document_frequencies(snapshot: IndexSnapshot, question: str) -> dict[str, int]:
+    """Passages holding each content word of the question, in question order."""
+    words = dict.fromkeys(re.findall(r"\w+", question.lower()))
+    return {w: snapshot.document_frequency(w) for w in words if terms(w)}
 
 
 def rank_passages(
@@ -132,16 +160,23 @@ def rank_passages(
     weights: FusionWeights = DEFAULT_WEIGHTS,
 ) -> list[ScoredPassage]:
     """The top `k` passages for a question whose embedding is `query_vector`."""
-    scored = candidate_passages(snapshot, question, query_vector, mode=mode, filters=filters)
-    if not scored:
+    found = gather_evidence(snapshot, question, query_vector, mode=mode, filters=filters)
+    if found is None:
         return []
     if mode == "dense":
         weights = FusionWeights(lexical=0.0, passage=0.5, sentence=1.0, coverage=0.0)
     elif mode == "bm25":
         weights = FusionWeights(lexical=1.0, passage=0.0, sentence=0.0, coverage=0.0)
-    fused = fuse_candidates(scored, weights)
+    fused = fuse(
+        found.lexical,
+        found.passage_cos,
+        found.sentence_cos,
+        found.coverage,
+        found.boilerplate.astype(np.float64),
+        weights,
+    )
     order = np.argsort(-fused, kind="stable")[:k]
-    return [_with_score(scored[i], float(fused[i])) for i in order]
+    return found.scored(snapshot, order, fused[order])
 
 
 def candidate_passages(
@@ -152,7 +187,91 @@ def candidate_passages(
     mode: str = "hybrid",
     filters: Filters | None = None,
 ) -> list[ScoredPassage]:
-    """Every passage of the paragraphs either retriever hits, with its features, unfused.
+    """Every candidate passage with its features, unfused (for `bench/tune_retrieval.py`)."""
+    found = gather_evidence(snapshot, question, query_vector, mode=mode, filters=filters)
+    if found is None:
+        return []
+    everything = np.arange(len(found.passages))
+    return found.scored(snapshot, everything, np.zeros(len(everything)))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One question's candidate passages and their features, as arrays aligned by passage.
+
+    Computed for hundreds of chunks per question without building a record for any;
+    `scored` builds `ScoredPassage`s for the few that are shown.
+    """
+
+    layout: ChunkLayout
+    passages: np.ndarray
+    """Layout rows of the candidate passages, in candidate order (first-hit paragraph
+    order, then text order): stable sorting keeps that order among equal scores."""
+    lexical: np.ndarray
+    passage_cos: np.ndarray
+    sentence_cos: np.ndarray
+    coverage: np.ndarray
+    boilerplate: np.ndarray
+    chunk_cos: np.ndarray
+    """Cosine of every layout row (passages and sentences)."""
+    chunk_coverage: np.ndarray
+    pair_passage: np.ndarray
+    pair_sentence: np.ndarray
+    """(candidate index, layout row) of each sentence inside a candidate passage."""
+
+    def scored(
+        self, snapshot: IndexSnapshot, picks: np.ndarray, scores: np.ndarray
+    ) -> list[ScoredPassage]:
+        """`ScoredPassage`s of the candidates `picks`, with the given fused scores."""
+        layout = self.layout
+        inside = {int(i): [] for i in picks}
+        for candidate, row in zip(
+            self.pair_passage.tolist(), self.pair_sentence.tolist(), strict=True
+        ):
+            if candidate in inside:
+                inside[candidate].append(row)
+        rows = [int(self.passages[i]) for i in picks] + [r for rs in inside.values() for r in rs]
+        records = snapshot.records([int(layout.chunk_ids[r]) for r in rows])
+        out = []
+        for candidate, score in zip(picks.tolist(), scores.tolist(), strict=True):
+            sentences = tuple(
+                ScoredSentence(
+                    records[int(layout.chunk_ids[r])],
+                    float(self.chunk_cos[r]),
+                    float(self.chunk_coverage[r]),
+                    float(
+                        sentence_scores(
+                            self.chunk_cos[r : r + 1],
+                            self.chunk_coverage[r : r + 1],
+                            HIGHLIGHT_COVERAGE,
+                        )[0]
+                    ),
+                )
+                for r in inside[candidate]
+            )
+            out.append(
+                ScoredPassage(
+                    record=records[int(layout.chunk_ids[self.passages[candidate]])],
+                    score=float(score),
+                    passage_cos=float(self.passage_cos[candidate]),
+                    sentence_cos=float(self.sentence_cos[candidate]),
+                    coverage=float(self.coverage[candidate]),
+                    lexical=float(self.lexical[candidate]),
+                    sentences=sentences,
+                )
+            )
+        return out
+
+
+def gather_evidence(
+    snapshot: IndexSnapshot,
+    question: str,
+    query_vector: np.ndarray,
+    *,
+    mode: str = "hybrid",
+    filters: Filters | None = None,
+) -> Evidence | None:
+    """Every passage of the paragraphs either retriever hits, with its features.
 
     Whole paragraphs are taken (not only the hit chunk) so that a paragraph found by one
     sentence is scored on all its passages and sentences.
@@ -164,7 +283,7 @@ def candidate_passages(
         where, params = filters.sql()
         allowed = snapshot.chunk_ids_where(where, params)
         if not len(allowed):
-            return []
+            return None
         lexical_sql = (
             "AND rowid IN (SELECT c.id FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id "
             f"JOIN articles a ON a.id = p.article_id WHERE {where})"
@@ -174,67 +293,84 @@ def candidate_passages(
     dense_hits = []
     if mode != "bm25":
         dense_hits = snapshot.dense_search(query_vector[None, :], DENSE_CANDIDATES, allowed)[0]
+    frequency = document_frequencies(snapshot, question)
     lexical_hits = snapshot.lexical_search(
-        fts_query(question), LEXICAL_CANDIDATES, lexical_sql, lexical_params
+        fts_query(question_words(question), frequency),
+        LEXICAL_CANDIDATES,
+        lexical_sql,
+        lexical_params,
     )
-    hit_records = snapshot.records([i for i, _ in dense_hits] + [i for i, _ in lexical_hits])
-    paragraph_ids = list(dict.fromkeys(r.paragraph_id for r in hit_records.values()))
-    passages = [p for ps in snapshot.chunks_of(paragraph_ids, "passage").values() for p in ps]
-    sentences = snapshot.chunks_of(paragraph_ids, "sentence")
+    paragraph_ids = snapshot.paragraphs_of_chunks(
+        [i for i, _ in dense_hits] + [i for i, _ in lexical_hits]
+    )
+    layout = snapshot.chunk_layout(paragraph_ids)
     lexical = dict(lexical_hits)
+    # Candidate order: paragraphs as first hit, then passages in text order.
+    hit_order = {pid: n for n, pid in enumerate(paragraph_ids)}
+    paragraph_rank = np.array([hit_order[p] for p in layout.paragraph_ids.tolist()])
+    passages = np.flatnonzero(~layout.is_sentence)
+    passages = passages[np.lexsort((layout.starts[passages], paragraph_rank[passages]))]
+    bm25 = np.array([lexical.get(int(i), 0.0) for i in layout.chunk_ids[passages]])
     if mode == "bm25":
-        passages = [p for p in passages if p.chunk_id in lexical]
-    if not passages:
-        return []
-    all_sentences = [s for pid in paragraph_ids for s in sentences[pid]]
-    cosine = _cosines(snapshot, query_vector, passages + all_sentences)
-    term_idf = question_idf(snapshot, question)
-    return [
-        _score_passage(p, sentences[p.paragraph_id], cosine, term_idf, lexical.get(p.chunk_id, 0))
-        for p in passages
-    ]
+        keep = np.isin(layout.chunk_ids[passages], list(lexical))
+        passages, bm25 = passages[keep], bm25[keep]
+    if not len(passages):
+        return None
 
-
-def _score_passage(
-    passage: ChunkRecord,
-    paragraph_sentences: list[ChunkRecord],
-    cosine: dict[int, float],
-    term_idf: dict[str, float],
-    bm25: float,
-) -> ScoredPassage:
-    inside = []
-    for s in paragraph_sentences:
-        if s.start >= passage.start and s.end <= passage.end:
-            cos, cov = cosine[s.chunk_id], coverage(term_idf, s.text)
-            score = float(sentence_scores(np.array([cos]), np.array([cov]), HIGHLIGHT_COVERAGE)[0])
-            inside.append(ScoredSentence(s, cos, cov, score))
-    passage_cos = cosine[passage.chunk_id]
-    return ScoredPassage(
-        record=passage,
-        score=0.0,
-        passage_cos=passage_cos,
-        sentence_cos=max((s.cosine for s in inside), default=passage_cos),
-        coverage=max((s.coverage for s in inside), default=coverage(term_idf, passage.text)),
-        lexical=float(bm25),
-        sentences=tuple(inside),
+    chunk_cos = snapshot.vectors_of(layout.chunk_ids.tolist()) @ query_vector
+    paragraph_of = np.searchsorted(np.array(layout.paragraphs), layout.paragraph_ids)
+    chunk_coverage = span_coverage(
+        question_idf(snapshot, question, frequency),
+        layout.texts,
+        paragraph_of,
+        layout.starts,
+        layout.ends,
+    )
+    pair_passage, pair_sentence = _sentences_inside(layout, passages)
+    sentence_cos = chunk_cos[passages].astype(np.float64)
+    best_coverage = chunk_coverage[passages].copy()
+    if len(pair_passage):
+        # A passage with sentences takes their best; one without keeps its own value.
+        has = np.zeros(len(passages), dtype=bool)
+        has[pair_passage] = True
+        top_cos = np.full(len(passages), -np.inf)
+        top_cov = np.full(len(passages), -np.inf)
+        np.maximum.at(top_cos, pair_passage, chunk_cos[pair_sentence])
+        np.maximum.at(top_cov, pair_passage, chunk_coverage[pair_sentence])
+        sentence_cos = np.where(has, top_cos, sentence_cos)
+        best_coverage = np.where(has, top_cov, best_coverage)
+    return Evidence(
+        layout=layout,
+        passages=passages,
+        lexical=bm25.astype(np.float64),
+        passage_cos=chunk_cos[passages].astype(np.float64),
+        sentence_cos=sentence_cos,
+        coverage=best_coverage,
+        boilerplate=layout.boilerplate[paragraph_of[passages]],
+        chunk_cos=chunk_cos.astype(np.float64),
+        chunk_coverage=chunk_coverage,
+        pair_passage=pair_passage,
+        pair_sentence=pair_sentence,
     )
 
 
-def _with_score(item: ScoredPassage, score: float) -> ScoredPassage:
-    return ScoredPassage(
-        item.record,
-        score,
-        item.passage_cos,
-        item.sentence_cos,
-        item.coverage,
-        item.lexical,
-        item.sentences,
+def _sentences_inside(layout: ChunkLayout, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(candidate index, layout row) for each sentence lying within a candidate passage.
+
+    A paragraph's rows are contiguous in the layout, so each passage is paired with the
+    rows of its own paragraph and the pairs outside its span are dropped.
+    """
+    pids = layout.paragraph_ids
+    first = np.searchsorted(pids, pids[passages], side="left")
+    last = np.searchsorted(pids, pids[passages], side="right")
+    counts = last - first
+    candidate = np.repeat(np.arange(len(passages)), counts)
+    row = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    row = row + np.repeat(first, counts)
+    host = passages[candidate]
+    inside = (
+        layout.is_sentence[row]
+        & (layout.starts[row] >= layout.starts[host])
+        & (layout.ends[row] <= layout.ends[host])
     )
-
-
-def _cosines(
-    snapshot: IndexSnapshot, query_vector: np.ndarray, records: list[ChunkRecord]
-) -> dict[int, float]:
-    ids = list(dict.fromkeys(r.chunk_id for r in records))
-    vectors = snapshot.vectors_of(ids)
-    return dict(zip(ids, (vectors @ query_vector).tolist(), strict=True))
+    return candidate[inside], row[inside]
