@@ -11,6 +11,7 @@ from tui_support import ask, chat, make_app, wait_ready, wait_until
 
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
+from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.status_line import StatusLine
 from tui.widgets.turn import AnswerCard
@@ -27,6 +28,11 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def status_text(pilot) -> str:  # noqa: ANN001
     return str(chat(pilot).query_one(StatusLine).render())
+
+
+def footer_text(pilot) -> str:  # noqa: ANN001
+    footer = pilot.app.screen.query_one(KeysFooter)
+    return " ".join(str(key.render()) for key in footer.children)
 
 
 async def test_asking_shows_the_answer_and_cited_cards(index_dir: Path) -> None:
@@ -48,6 +54,25 @@ async def test_asking_shows_the_answer_and_cited_cards(index_dir: Path) -> None:
         line = str(view.query_one(".answer-line").render())
         assert "[1]" in line and top.best_sentence.strip()[:30] in line
         assert not chat(pilot).query_one(QuestionInput).locked
+
+
+async def test_the_footer_shows_the_keys_of_what_has_focus(index_dir: Path) -> None:
+    app = make_app(index_dir)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_ready(pilot)
+        await ask(pilot, "What did Peskov say?")
+        await wait_until(pilot, lambda: "Quit" in footer_text(pilot), what="the app's keys")
+        assert "Open in reader" not in footer_text(pilot)
+        await pilot.press("tab")
+        await wait_until(
+            pilot, lambda: "Open in reader" in footer_text(pilot), what="the card's keys"
+        )
+        assert "Copy citation" in footer_text(pilot)
+        await pilot.press("escape")
+        await wait_until(
+            pilot, lambda: "Open in reader" not in footer_text(pilot), what="the card's keys gone"
+        )
+        assert "Quit" in footer_text(pilot)
 
 
 async def test_tab_enter_opens_the_reader_on_the_cited_paragraph(index_dir: Path) -> None:

@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from qa import QAError
 from qa.conversation import Conversation
 from tui.messages import AnswerFailed, AnswerReady
 from tui.state import BuildState, LibraryState
 from tui.transcript import Turn, describe_filters
+from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.status_line import StatusLine
 from tui.widgets.turn import AnswerCard, TurnView
@@ -68,7 +69,7 @@ class ChatScreen(Screen[None]):
         with VerticalScroll(id="transcript", can_focus=False):
             yield Static(Content.styled(WELCOME, "$text-muted"), id="welcome")
         yield QuestionInput(placeholder=PLACEHOLDER, id="question")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "library_state", self._library_changed, init=True)

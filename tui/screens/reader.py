@@ -13,9 +13,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from qa import Hit, Library, QAError
+from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.turn import HIGHLIGHT
 
 PASSAGE = "on $accent-muted"
@@ -52,7 +53,7 @@ class ReaderScreen(Screen[None]):
         )
         with VerticalScroll(id="reader-body"):
             yield Static(Content.styled("loading...", "italic $text-muted"), id="reader-loading")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load(self.hit.citation.article_id)
