@@ -8,6 +8,7 @@ from pathlib import Path
 from library_fixtures import build, make_library
 from tui_support import ask, chat, make_app, wait_until
 
+from tui.app import QAApp
 from tui.state import FAILED
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.status_line import StatusLine
@@ -57,3 +58,19 @@ async def test_question_typed_while_loading_waits_then_is_answered(tmp_path: Pat
         answer = screen.turns[0].answer
         assert answer is not None and "Peskov" in " ".join(h.text for h in answer.hits[:2])
         assert not box.locked
+
+
+async def test_a_library_that_cannot_open_is_shown_and_the_input_stays_usable(
+    tmp_path: Path,
+) -> None:
+    # Opened by path, as `qa` does: the library opens in the loading worker, after the
+    # first frame, so its error arrives as a message rather than at mount.
+    index_dir = tmp_path / "index"
+    app = QAApp(index_dir=index_dir, model=str(tmp_path / "no-such-model"), show_timings=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert str(index_dir) in str(chat(pilot).query_one(StatusLine).render())
+        await wait_until(pilot, lambda: app.library_state.phase == FAILED, what="failure")
+        assert "model folder not found" in str(chat(pilot).query_one(StatusLine).render())
+        view = await ask(pilot, "What did Peskov say?")
+        assert view.turn.error
+        assert not chat(pilot).query_one(QuestionInput).locked

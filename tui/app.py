@@ -26,7 +26,7 @@ from index.locations import default_index_dir, home_dir
 from qa import BuildInterrupted, QAError, Skipped
 from tui.messages import LibraryChanged, LibraryOpened, Note, RebuildFinished, RebuildProgress
 from tui.screens.chat import ChatScreen
-from tui.state import FAILED, INDEXING, LOADING, READY, BuildState, LibraryState
+from tui.state import FAILED, INDEXING, LOADING, OPENING, READY, BuildState, LibraryState
 from tui.transcript import export_markdown, full_citation
 
 if TYPE_CHECKING:
@@ -152,7 +152,9 @@ class QAApp(App[None]):
 
         state = self.build_state
         if self.library is None:
-            self.notify("no library is open", severity="error")
+            opening = self.library_state.phase == OPENING
+            why = "the library is still opening; try again in a moment" if opening else None
+            self.notify(why or "no library is open", severity="warning" if opening else "error")
             return
         if state is None or not state.running:
             self._cancel_build = threading.Event()
