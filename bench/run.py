@@ -10,7 +10,7 @@ Indexes it needs are made once and kept under bench/out/ (gitignored):
     python bench/run.py --quick   # ~2-3 min: 20k synthetic instead of 100k/1M, 3 cold
                                   # runs, 200-article build; same table, smaller figures
 
-Set QA_EVAL_DIR if the shared question sets are not at /work/shared/eval.
+Set QA_SHARED_DIR if the shared data is not in `shared/` beside the repository.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import numpy as np
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
-EVAL = Path(os.environ.get("QA_EVAL_DIR", "/work/shared/eval"))
+# Like the tests: `QA_SHARED_DIR`, else `shared/` beside the repository.
+EVAL = Path(os.environ.get("QA_SHARED_DIR", ROOT.parent / "shared")) / "eval"
 QUESTION = "Which NFL team represented the AFC at Super Bowl 50?"
 
 
