@@ -6,16 +6,31 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index.build import BuildEvent, BuildProgress, BuildReport
 from index.errors import UsageError
 from index.models import Skipped
 from qa.answer import Answer
 from qa.conversation import Conversation
-from qa.library import Library, ensure_default_library, open_library_or_fail
+from qa.library import (
+    Library,
+    check_question,
+    ensure_default_library,
+    needs_first_use,
+    open_library_or_fail,
+)
+from qa.lines import InputLine, encoded_ahead, line_batches
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    # The build pipeline (readers, trafilatura, chunking) is imported by the commands
+    # that build, never on the `qa ask` path.
+    from index.build import BuildEvent, BuildReport
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -48,7 +63,8 @@ def _say(message: str) -> None:
 def _ready_library(args: argparse.Namespace) -> Library:
     """The library asked for, with the default one created and indexed on first use."""
     library = _library(args)
-    show_build(ensure_default_library(library, _say))
+    if needs_first_use(library):
+        show_build(ensure_default_library(library, _say))
     return open_library_or_fail(library)
 
 
@@ -58,11 +74,11 @@ def ask(args: argparse.Namespace) -> int:
     # A session file makes each question a turn: follow-ups read in its context.
     conversation = Conversation.load(session) if session else None
     library = _ready_library(args)
+    options = {"k": args.k, "filters": filters, "mode": args.retriever}
 
-    def answer_one(question: str) -> Answer:
-        options = {"k": args.k, "filters": filters, "mode": args.retriever}
+    def answer_one(question: str, vector: np.ndarray | None = None) -> Answer:
         if conversation is None:
-            return library.ask(question, **options)  # type: ignore[arg-type]
+            return library.ask(question, query_vector=vector, **options)  # type: ignore[arg-type]
         answer = conversation.ask(library, question, **options)
         conversation.save(session)  # type: ignore[arg-type]
         return answer
@@ -72,23 +88,52 @@ def ask(args: argparse.Namespace) -> int:
         return 0
     failures = 0
     answers = []
-    for number, line in enumerate(sys.stdin, start=1):
-        question = line.rstrip("\n")
-        if not question.strip():
-            continue
-        try:
-            answer = answer_one(question)
-        except UsageError as error:
+    for line, result in _stdin_answers(library, answer_one, batched=conversation is None):
+        if isinstance(result, UsageError):
             failures += 1
-            _say(f"line {number}: {error}")
-            continue
-        if args.json:
-            answers.append(answer)
+            _say(f"line {line.number}: {result}")
+        elif args.json:
+            answers.append(result)
         else:
-            _print_answers([answer], args)
+            _print_answers([result], args)
     if args.json:
         print(json.dumps([a.to_json() for a in answers], ensure_ascii=False, indent=2))
     return 2 if failures else 0
+
+
+def _stdin_answers(
+    library: Library, answer_one: Callable[..., Answer], *, batched: bool
+) -> Iterator[tuple[InputLine, Answer | UsageError]]:
+    """Each non-blank stdin line with its answer or its error, in input order.
+
+    The questions of one batch (see `qa.lines`) share one model call, made ahead on a
+    worker thread. A follow-up's searched text depends on the turn before it, so a
+    conversation is neither batched nor encoded ahead.
+    """
+    batches = line_batches(sys.stdin)
+    if batched:
+        encoded = encoded_ahead(batches, library.encode_questions, _askable)
+    else:
+        encoded = (([line for line in b if line.problem or line.text.strip()], {}) for b in batches)
+    for lines, vectors in encoded:
+        for line in lines:
+            result: Answer | UsageError
+            try:
+                if line.problem is not None:
+                    raise UsageError(line.problem)
+                result = answer_one(line.text, vectors.get(line.number))
+            except UsageError as error:
+                result = error
+            yield line, result
+
+
+def _askable(question: str) -> bool:
+    """Whether a line is a question worth encoding (the rest fail in `Library.ask`)."""
+    try:
+        check_question(question)
+    except UsageError:
+        return False
+    return True
 
 
 def _print_answers(answers: list, args: argparse.Namespace) -> None:
@@ -126,6 +171,8 @@ def _default_index() -> Path:
 
 def show_build(events: object) -> BuildReport | None:
     """Print a build's progress and skips on stderr and its summary last; returns the report."""
+    from index.build import BuildProgress, BuildReport
+
     tty = sys.stderr.isatty()
     last_line = 0.0
     last_stage = ""

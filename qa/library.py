@@ -11,9 +11,10 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from index.build import BuildEvent, build_index, run_build
 from index.embed import Embedder, load_embedder
 from index.errors import IndexMissing, UsageError
 from index.locations import default_articles_dir, default_index_dir, sample_dir
@@ -22,6 +23,12 @@ from index.store import IndexInfo, IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
 from qa.scoring import DEFAULT_CONFIDENCE
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    # Imported where a build starts: asking must not load readers, trafilatura, chunking.
+    from index.build import BuildEvent
 
 MAX_QUESTION_CHARS = 2000
 HIGHLIGHT_MARGIN = 0.02
@@ -84,8 +91,14 @@ class Library:
         filters: Filters | None = None,
         mode: str = "hybrid",
         searched: str | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> Answer:
-        """Rank the library's passages for `question` (search `searched` if given)."""
+        """Rank the library's passages for `question` (search `searched` if given).
+
+        `query_vector` is the searched text's vector when the caller has encoded it
+        already (`encode_questions`, many questions in one model call); `seconds` then
+        counts the search only.
+        """
         check_question(question)
         if mode not in MODES:
             raise UsageError(f"unknown retriever {mode!r}; choose one of {', '.join(MODES)}")
@@ -93,7 +106,8 @@ class Library:
             raise UsageError(f"-k must be at least 1, not {k}")
         started = time.perf_counter()
         text = searched or question
-        query_vector = self.embedder.encode([text])[0]
+        if query_vector is None:
+            query_vector = self.embedder.encode([text])[0]
         with self._lock:
             ranked = rank_passages(
                 self.snapshot(), text, query_vector, k=k * 2 + 10, mode=mode, filters=filters
@@ -107,6 +121,14 @@ class Library:
             seconds=time.perf_counter() - started,
         )
 
+    def encode_questions(self, texts: Sequence[str]) -> np.ndarray:
+        """The query vectors of several texts from one model call, rows in order.
+
+        Row i is what `ask` would compute for `texts[i]` by itself (the ONNX backend's
+        padding is masked exactly; tests/test_cli.py checks the answers agree).
+        """
+        return self.embedder.encode(list(texts))
+
     def build(
         self,
         paths: Sequence[Path] = (),
@@ -115,6 +137,8 @@ class Library:
         cancel: threading.Event | None = None,
     ) -> Iterator[BuildEvent]:
         """Build or update this library's index; see `index.build.build_index`."""
+        from index.build import build_index
+
         return build_index(self.index_dir, paths, embedder=self.embedder, full=full, cancel=cancel)
 
     def article_paragraphs(self, article_id: int) -> list[tuple[int, str, bool]]:
@@ -135,6 +159,11 @@ def check_question(question: str) -> None:
         raise UsageError(f"question contains a control character ({bad!r})")
 
 
+def needs_first_use(library: Library) -> bool:
+    """Whether this is the default library and it has never been built."""
+    return not library.exists() and library.index_dir == default_index_dir()
+
+
 def ensure_default_library(
     library: Library, notify: Callable[[str], None] | None = None
 ) -> Iterator[BuildEvent]:
@@ -142,7 +171,7 @@ def ensure_default_library(
 
     Yields the build's events when it had to build, nothing otherwise.
     """
-    if library.exists() or library.index_dir != default_index_dir():
+    if not needs_first_use(library):
         return
     articles = default_articles_dir()
     if not articles.exists():
@@ -169,18 +198,20 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
 
     "Distinct" ignores case, punctuation and small edits (a syndicated story with a
     changed dateline or a typo fixed): passages sharing nearly all their word trigrams
-    are one passage. The pairwise check is over the few dozen ranked hits only.
+    are one passage. The pairwise check is over the few dozen ranked hits only, and once
+    `k` hits are found, later passages are only compared with those: a new group past
+    the k-th would never be shown.
     """
     groups: list[tuple[ScoredPassage, list[Citation]]] = []
-    shingles: list[frozenset[str]] = []
+    shingles: list[frozenset[tuple[str, ...]]] = []
     for item in ranked:
         mine = _shingles(item.record.text)
         same = next((i for i, seen in enumerate(shingles) if _near(mine, seen)), None)
         if same is not None:
             groups[same][1].append(_citation(item))
-            continue
-        shingles.append(mine)
-        groups.append((item, []))
+        elif len(groups) < k:
+            shingles.append(mine)
+            groups.append((item, []))
     return [
         Hit(
             rank=rank,
@@ -195,23 +226,28 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
     ]
 
 
+_WORD = re.compile(r"\w+")
 NEAR_DUPLICATE = 0.8
 """Jaccard similarity of word trigram sets at or above which two passages are one."""
 
 
-def _shingles(text: str) -> frozenset[str]:
-    words = re.findall(r"\w+", text.lower())
+@lru_cache(maxsize=4096)
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    # Cached: questions about one article meet the same passages again and again. Word
+    # tuples built by zip cost a third of joined strings and make the same sets.
+    words = _WORD.findall(text.lower())
     if len(words) < 3:
-        return frozenset([" ".join(words)])
-    return frozenset(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+        return frozenset([tuple(words)])
+    return frozenset(zip(words, words[1:], words[2:], strict=False))
 
 
-def _near(a: frozenset[str], b: frozenset[str]) -> bool:
+def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
     if a == b:
         return True
     if not a or not b or min(len(a), len(b)) < NEAR_DUPLICATE * max(len(a), len(b)):
         return False
-    return len(a & b) >= NEAR_DUPLICATE * len(a | b)
+    shared = len(a & b)
+    return shared >= NEAR_DUPLICATE * (len(a) + len(b) - shared)
 
 
 def _citation(item: ScoredPassage) -> Citation:
@@ -260,4 +296,6 @@ def run_first_use(library: Library, notify: Callable[[str], None] | None = None)
     """Build the default library if this is its first use (no progress shown)."""
     events = list(ensure_default_library(library, notify))
     if events:
+        from index.build import run_build
+
         run_build(iter(events))

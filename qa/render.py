@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
-from index.build import BuildProgress, BuildReport
-from index.store import IndexInfo
 from qa.answer import Answer, Hit
+
+if TYPE_CHECKING:
+    # Types only: `qa ask` renders answers and must not load the build pipeline.
+    from index.build import BuildProgress, BuildReport
+    from index.store import IndexInfo
 
 BOLD_ON, BOLD_OFF = "\033[1;33m", "\033[0m"
 PLAIN_ON, PLAIN_OFF = "**", "**"
