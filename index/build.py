@@ -9,6 +9,7 @@ single SQLite transaction that points `meta` at the new vector file commits.
 from __future__ import annotations
 
 import errno
+import hashlib
 import sqlite3
 import threading
 import time
@@ -17,19 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 from index.chunking import Chunk, chunk_article
 from index.embed import Embedder
+from index.embed_pipeline import EmbeddingPipeline
 from index.errors import BuildInterrupted, ModelMismatch, NoSpace, UnreadableFile, UsageError
 from index.lock import WriterLock
 from index.models import Article, Skipped
-from index.readers import DEFAULT_MAX_BYTES, discover_files, read_articles
+from index.readers import DEFAULT_MAX_BYTES, discover_files, parse_articles, read_file_bytes
 from index.schema import connect, is_no_space, read_meta
-from index.vectors import file_sha256, remove_stale_files
+from index.vectors import remove_stale_files
 from index.writer import commit_generation
-
-EMBED_BATCH = 128
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def _build(
 
     unchanged: list[tuple[str, str]] = []
     restat: list[_FileState] = []
-    to_read: list[_FileState] = []
+    to_read: list[tuple[_FileState, Path]] = []
     for (root, path), file in found.items():
         try:
             stat = file.stat()
@@ -182,51 +180,61 @@ def _build(
         if old and not full and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             unchanged.append((root, path))
             continue
-        try:
-            sha = file_sha256(file)
-        except OSError as error:
-            skipped.append(Skipped(path, f"cannot read: {error.strerror}"))
-            yield skipped[-1]
-            if old:
-                unchanged.append((root, path))
-            continue
-        state = _FileState(root, path, sha, stat.st_size, stat.st_mtime_ns)
-        if old and not full and old.sha == sha:
-            unchanged.append((root, path))
-            restat.append(state)
-        else:
-            to_read.append(state)
+        to_read.append((_FileState(root, path, "", stat.st_size, stat.st_mtime_ns), file))
 
     removed = [key for key in existing if key not in found and key[0] not in missing_roots]
 
     total = len(to_read)
     chunks_by_file: dict[tuple[str, str], list[list[Chunk]]] = {}
-    for done, state in enumerate(to_read):
-        _check_cancel(cancel)
-        yield BuildProgress("reading", done, total)
-        key = (state.root, state.path)
-        try:
-            state.articles = read_articles(Path(state.path), Path(state.root))
-        except UnreadableFile as error:
-            skipped.append(Skipped(state.path, error.reason))
-            yield skipped[-1]
-            if key in existing:
-                # Never lose what was indexed: keep the last readable version.
-                unchanged.append(key)
-                notes.append(f"{state.path}: kept the previously indexed version")
-            continue
-        for article in state.articles:
-            for note in article.notes:
-                notes.append(f"{state.path}: {note}")
-        chunks_by_file[key] = [
-            chunk_article(a, embedder.count_tokens, embedder.max_tokens) for a in state.articles
-        ]
-    readable = [s for s in to_read if (s.root, s.path) in chunks_by_file]
+    readable: list[_FileState] = []
+    with EmbeddingPipeline(conn, embedder, cancel, reuse=not full) as embedding:
+        for done, (state, file) in enumerate(to_read):
+            _check_cancel(cancel)
+            yield BuildProgress("reading", done, total)
+            key = (state.root, state.path)
+            old = existing.get(key)
+            try:
+                # Read once: the hash is of the very bytes that get parsed.
+                data = read_file_bytes(file)
+                state.sha = hashlib.sha256(data).hexdigest()
+                if old and not full and old.sha == state.sha:
+                    # Touched, not changed: only its stat is refreshed.
+                    unchanged.append(key)
+                    restat.append(state)
+                    continue
+                state.articles = parse_articles(file, Path(state.root), data)
+            except UnreadableFile as error:
+                skipped.append(Skipped(state.path, error.reason))
+                yield skipped[-1]
+                if old:
+                    # Never lose what was indexed: keep the last readable version.
+                    unchanged.append(key)
+                    notes.append(f"{state.path}: kept the previously indexed version")
+                continue
+            for article in state.articles:
+                for note in article.notes:
+                    notes.append(f"{state.path}: {note}")
+            per_article = [
+                chunk_article(a, embedder.count_tokens, embedder.max_tokens) for a in state.articles
+            ]
+            chunks_by_file[key] = per_article
+            readable.append(state)
+            embedding.add({c.text_sha: c.text for chunks in per_article for c in chunks})
 
-    embedded = 0
-    for event in _embed_missing(conn, chunks_by_file, embedder, cancel, reuse=not full):
-        embedded = event.passages_total
-        yield event
+        embedded = 0
+        for progress in embedding.finish():
+            embedded = progress.total
+            remaining = progress.total - progress.done
+            yield BuildProgress(
+                "embedding",
+                total,
+                total,
+                passages_done=progress.done,
+                passages_total=progress.total,
+                rate=progress.rate,
+                eta_seconds=remaining / progress.rate if progress.rate else None,
+            )
+        embedding.restore_durability()
 
     _check_cancel(cancel)
     yield BuildProgress("committing", total, total)
@@ -290,72 +298,6 @@ def _clean_up(
     except sqlite3.Error as error:
         notes.append(f"could not prune the embedding cache ({error}); the next build will")
     return notes
-
-
-def _embed_missing(
-    conn: sqlite3.Connection,
-    chunks_by_file: dict[tuple[str, str], list[list[Chunk]]],
-    embedder: Embedder,
-    cancel: threading.Event,
-    *,
-    reuse: bool,
-) -> Iterator[BuildProgress]:
-    """Embed every chunk text that has no stored vector yet, committing batch by batch.
-
-    Each batch is its own small transaction: vectors are a cache keyed by text, so a
-    build killed halfway keeps the work done and the next build resumes from there.
-    """
-    wanted: dict[str, str] = {}
-    for per_article in chunks_by_file.values():
-        for chunks in per_article:
-            for chunk in chunks:
-                wanted.setdefault(chunk.text_sha, chunk.text)
-    have = _stored_shas(conn, embedder.model_id, list(wanted)) if reuse else set()
-    todo = [(sha, text) for sha, text in wanted.items() if sha not in have]
-    # Similar lengths together keep padding, and so wasted compute, low.
-    todo.sort(key=lambda item: len(item[1]))
-    total = len(todo)
-    started = time.monotonic()
-    done = 0
-    yield BuildProgress("embedding", passages_done=0, passages_total=total)
-    for start in range(0, total, EMBED_BATCH):
-        _check_cancel(cancel)
-        batch = todo[start : start + EMBED_BATCH]
-        vectors = embedder.encode([text for _, text in batch])
-        with conn:
-            conn.execute("BEGIN")
-            conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (model_id, text_sha, vector) VALUES (?, ?, ?)",
-                [
-                    (embedder.model_id, sha, np.asarray(vec, dtype=np.float32).tobytes())
-                    for (sha, _), vec in zip(batch, vectors, strict=True)
-                ],
-            )
-        done += len(batch)
-        elapsed = max(time.monotonic() - started, 1e-6)
-        rate = done / elapsed
-        yield BuildProgress(
-            "embedding",
-            passages_done=done,
-            passages_total=total,
-            rate=rate,
-            eta_seconds=(total - done) / rate if rate else None,
-        )
-
-
-def _stored_shas(conn: sqlite3.Connection, model_id: str, shas: list[str]) -> set[str]:
-    have: set[str] = set()
-    for start in range(0, len(shas), 500):
-        part = shas[start : start + 500]
-        marks = ",".join("?" * len(part))
-        have.update(
-            r[0]
-            for r in conn.execute(
-                f"SELECT text_sha FROM embeddings WHERE model_id = ? AND text_sha IN ({marks})",
-                (model_id, *part),
-            )
-        )
-    return have
 
 
 def _check_cancel(cancel: threading.Event) -> None:

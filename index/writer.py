@@ -61,14 +61,11 @@ def commit_generation(
                 "INSERT OR IGNORE INTO sources (root, added_at) VALUES (?, ?)", (root, indexed_at)
             )
         _delete_articles(conn, delete_article_ids)
-        for state, per_article in files:
-            for article, chunks in zip(state.articles, per_article, strict=True):
-                _insert_article(conn, state, article, chunks, indexed_at)
-        for state in restat:
-            conn.execute(
-                "UPDATE articles SET file_size = ?, file_mtime_ns = ? WHERE root = ? AND path = ?",
-                (state.size, state.mtime_ns, state.root, state.path),
-            )
+        _insert_files(conn, files, indexed_at)
+        conn.executemany(
+            "UPDATE articles SET file_size = ?, file_mtime_ns = ? WHERE root = ? AND path = ?",
+            [(state.size, state.mtime_ns, state.root, state.path) for state in restat],
+        )
         if delete_article_ids or files:
             _mark_repeated_paragraphs(conn)
 
@@ -127,62 +124,99 @@ def _delete_articles(conn: sqlite3.Connection, article_ids: list[int]) -> None:
         conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part)
 
 
-def _insert_article(
+def _insert_files(
     conn: sqlite3.Connection,
-    state: FileToIndex,
-    article: Article,
-    chunks: list[Chunk],
+    files: list[tuple[FileToIndex, list[list[Chunk]]]],
     indexed_at: str,
 ) -> None:
-    cursor = conn.execute(
-        "INSERT INTO articles (root, key, path, file_sha, file_size, file_mtime_ns, title, "
-        "source, url, published, author, notes, indexed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            state.root,
-            article.key,
-            state.path,
-            state.sha,
-            state.size,
-            state.mtime_ns,
-            article.title,
-            article.source,
-            article.url,
-            article.published,
-            article.author,
-            "\n".join(article.notes),
-            indexed_at,
-        ),
-    )
-    article_id = cursor.lastrowid
-    paragraph_ids: dict[int, int] = {}
-    for paragraph in article.paragraphs:
-        cursor = conn.execute(
-            "INSERT INTO paragraphs (article_id, ordinal, text, boilerplate) VALUES (?, ?, ?, ?)",
-            (
-                article_id,
-                paragraph.ordinal,
-                paragraph.text,
-                READER_BOILERPLATE if paragraph.boilerplate else 0,
-            ),
-        )
-        paragraph_ids[paragraph.ordinal] = int(cursor.lastrowid or 0)
-    for chunk in chunks:
-        cursor = conn.execute(
-            "INSERT INTO chunks (paragraph_id, kind, start, end, text_sha) VALUES (?, ?, ?, ?, ?)",
-            (
-                paragraph_ids[chunk.ordinal],
-                chunk.kind,
-                chunk.span.start,
-                chunk.span.end,
-                chunk.text_sha,
-            ),
-        )
-        if chunk.kind == "passage":
-            conn.execute(
-                "INSERT INTO passage_fts (rowid, text) VALUES (?, ?)",
-                (cursor.lastrowid, chunk.text),
+    """Insert every new article with its paragraphs, chunks and FTS rows.
+
+    Ids are handed out here rather than read back row by row, so each table takes one
+    `executemany`: the commit holds the write lock (`BEGIN IMMEDIATE`), so nobody else
+    can take an id meanwhile, and starting past both the largest id and
+    `sqlite_sequence` keeps AUTOINCREMENT's promise that ids are never reused.
+    """
+    article_id = _next_id(conn, "articles")
+    paragraph_id = _next_id(conn, "paragraphs")
+    chunk_id = _next_id(conn, "chunks")
+    articles: list[tuple[object, ...]] = []
+    paragraphs: list[tuple[object, ...]] = []
+    chunk_rows: list[tuple[object, ...]] = []
+    fts_rows: list[tuple[int, str]] = []
+    for state, per_article in files:
+        for article, chunks in zip(state.articles, per_article, strict=True):
+            articles.append(
+                (
+                    article_id,
+                    state.root,
+                    article.key,
+                    state.path,
+                    state.sha,
+                    state.size,
+                    state.mtime_ns,
+                    article.title,
+                    article.source,
+                    article.url,
+                    article.published,
+                    article.author,
+                    "\n".join(article.notes),
+                    indexed_at,
+                )
             )
+            paragraph_ids: dict[int, int] = {}
+            for paragraph in article.paragraphs:
+                paragraph_ids[paragraph.ordinal] = paragraph_id
+                paragraphs.append(
+                    (
+                        paragraph_id,
+                        article_id,
+                        paragraph.ordinal,
+                        paragraph.text,
+                        READER_BOILERPLATE if paragraph.boilerplate else 0,
+                    )
+                )
+                paragraph_id += 1
+            for chunk in chunks:
+                chunk_rows.append(
+                    (
+                        chunk_id,
+                        paragraph_ids[chunk.ordinal],
+                        chunk.kind,
+                        chunk.span.start,
+                        chunk.span.end,
+                        chunk.text_sha,
+                    )
+                )
+                if chunk.kind == "passage":
+                    fts_rows.append((chunk_id, chunk.text))
+                chunk_id += 1
+            article_id += 1
+    conn.executemany(
+        "INSERT INTO articles (id, root, key, path, file_sha, file_size, file_mtime_ns, title, "
+        "source, url, published, author, notes, indexed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        articles,
+    )
+    conn.executemany(
+        "INSERT INTO paragraphs (id, article_id, ordinal, text, boilerplate) "
+        "VALUES (?, ?, ?, ?, ?)",
+        paragraphs,
+    )
+    conn.executemany(
+        "INSERT INTO chunks (id, paragraph_id, kind, start, end, text_sha) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        chunk_rows,
+    )
+    conn.executemany("INSERT INTO passage_fts (rowid, text) VALUES (?, ?)", fts_rows)
+
+
+def _next_id(conn: sqlite3.Connection, table: str) -> int:
+    row = conn.execute(
+        f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+        f'COALESCE((SELECT MAX(id) FROM "{table}"), 0))',
+        (table,),
+    ).fetchone()
+    return int(row[0]) + 1
 
 
 def _mark_repeated_paragraphs(conn: sqlite3.Connection) -> None:
@@ -216,11 +250,13 @@ def _all_vectors(
         (model_id,),
     ).fetchall()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    vectors = np.zeros((len(rows), dim), dtype=np.float32)
-    for i, (chunk_id, blob) in enumerate(rows):
-        if blob is None:
-            raise RuntimeError(f"chunk {chunk_id} has no stored vector")
-        vectors[i] = np.frombuffer(blob, dtype=np.float32)
+    blobs = [blob for _, blob in rows]
+    width = dim * 4
+    for chunk_id, blob in rows:
+        if blob is None or len(blob) != width:
+            raise RuntimeError(f"chunk {chunk_id} has no stored vector of dimension {dim}")
+    # One join and one view instead of a copy per row.
+    vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), dim)
     return ids, vectors
 
 
