@@ -94,6 +94,7 @@ class ChunkLayout:
         return cls(none, none, none.astype(bool), none, none, (), (), none.astype(bool))
 
 
+READ_MMAP_BYTES = 1 << 34
 _FREQUENCIES_KEPT = 100_000
 """Document frequencies remembered per snapshot (a few MB at most)."""
 
@@ -140,6 +141,9 @@ class IndexSnapshot:
         for attempt in range(3):
             conn = connect(index_dir)
             try:
+                # Reads through a mapping: no copy per page, and reader processes share
+                # the page cache's pages (SQLite caps the size at its build's maximum).
+                conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
                 conn.execute("BEGIN")
                 meta = read_meta(conn)
                 if "generation" not in meta:
@@ -326,12 +330,15 @@ class IndexSnapshot:
                 paragraph_ids,
             )
         }
+        # Sorted here, not by ORDER BY: with one, SQLite walks the whole paragraph index
+        # in order (~5 ms at 100k chunks) instead of looking up the few paragraphs asked.
         rows = self._conn.execute(
             "SELECT id, paragraph_id, kind = 'sentence', start, end FROM chunks "
-            f"WHERE paragraph_id IN ({marks}) ORDER BY paragraph_id, start, id",
+            f"WHERE paragraph_id IN ({marks})",
             paragraph_ids,
         ).fetchall()
         table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        table = table[np.lexsort((table[:, 0], table[:, 3], table[:, 1]))]
         bounds = np.searchsorted(table[:, 1], np.array(sorted(texts)), side="right")
         if len(self._layouts) + len(texts) > _LAYOUTS_KEPT:
             self._layouts.clear()
