@@ -154,13 +154,15 @@ class ChatScreen(Screen[None]):
         else:
             self.post_message(AnswerReady(turn.number, answer))
 
-    def on_answer_ready(self, message: AnswerReady) -> None:
+    async def on_answer_ready(self, message: AnswerReady) -> None:
         if not self._is_current(message.turn):
             return
         turn = self.turns[message.turn - 1].answered(message.answer)
         self.turns[message.turn - 1] = turn
         self.conversation.record(message.answer)
-        self.views[turn.number].answered(message.answer)
+        # Scrolling to the turn before its cards are mounted would scroll to where the
+        # turn ends without them (seen on a loaded machine): wait for the mount first.
+        await self.views[turn.number].answered(message.answer)
         self._finish(turn.number)
 
     def on_answer_failed(self, message: AnswerFailed) -> None:

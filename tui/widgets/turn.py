@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.message import Message
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Static
 
 from tui.transcript import Turn, describe_filters
@@ -161,11 +161,13 @@ class TurnView(Vertical):
         self._line(Content.assemble(("Error: ", "bold $text-error"), error))
         self.add_class("-error")
 
-    def answered(self, answer: Answer) -> None:
+    def answered(self, answer: Answer) -> AwaitMount:
+        """Show the answer; await the result to know the cards are in the layout."""
         self.turn = self.turn.answered(answer)
         self._line(answer_line(answer, self.show_timings))
         best = max((hit.score for hit in answer.hits), default=0.0)
-        self.mount_all(AnswerCard(hit, best, show_score=self.show_scores) for hit in answer.hits)
+        cards = [AnswerCard(hit, best, show_score=self.show_scores) for hit in answer.hits]
+        return self.mount_all(cards)
 
     @property
     def cards(self) -> list[AnswerCard]:
