@@ -1,5 +1,6 @@
-"""The chat TUI (textual). Only `tui.app` imports textual; `run_chat` imports it lazily,
-so `qa` can offer the chat without loading textual for its other commands."""
+"""The chat TUI (textual). This package's own import loads nothing: `run_chat` imports
+`tui.app` (and with it textual) lazily, so `qa` can offer the chat without loading textual
+for its other commands."""
 
 from __future__ import annotations
 
