@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +39,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from index.schema import connect, read_meta, write_meta  # noqa: E402
-from index.vectors import build_vector_index, write_vector_file  # noqa: E402
+from index.vectors import build_vector_index, fsync_dir, write_vector_file  # noqa: E402
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 DIM = 384
 TOPICS = 2000
 PARAGRAPHS_PER_ARTICLE = 10
+BLOCK_PASSAGES = 50_000
 FUNCTION_WORDS = (
     "the of and to a in is was that for on as with by he it at from his an were are which "
     "this be or has had not but its they their also one two new first been after who have "
@@ -61,13 +66,20 @@ class SynthQuestion:
 
 
 def _vocabulary(rng: np.random.Generator, size: int = 40_000) -> list[str]:
+    # Drawn in bulk and de-duplicated, not one rng call per word (which took seconds).
     words = list(FUNCTION_WORDS)
     seen = set(words)
+    syllables = np.array(SYLLABLES, dtype=object)
     while len(words) < size:
-        word = "".join(rng.choice(SYLLABLES, size=int(rng.integers(2, 5))))
-        if word not in seen:
-            seen.add(word)
-            words.append(word)
+        lengths = rng.integers(2, 5, size=size)
+        parts = syllables[rng.integers(0, len(SYLLABLES), size=(size, 4))]
+        for length, row in zip(lengths.tolist(), parts.tolist(), strict=True):
+            word = "".join(row[:length])
+            if word not in seen:
+                seen.add(word)
+                words.append(word)
+                if len(words) == size:
+                    break
     return words
 
 
@@ -75,121 +87,218 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _paragraphs(rng: np.random.Generator, words: list[str], count: int) -> list[str]:
-    # Zipf(1.1) over the vocabulary: a few words everywhere, most words rare.
-    ranks = np.arange(1, len(words) + 1, dtype=np.float64)
-    weights = ranks**-1.1
-    weights /= weights.sum()
-    lengths = rng.integers(40, 80, size=count)
-    picks = rng.choice(len(words), size=int(lengths.sum()), p=weights)
-    out = []
-    at = 0
-    vocab = np.array(words, dtype=object)
-    for length in lengths:
-        chunk = vocab[picks[at : at + length]]
-        at += length
-        sentences = np.array_split(chunk, max(1, length // 15))
-        out.append(" ".join(" ".join(s).capitalize() + "." for s in sentences if len(s)))
-    return out
+class _Paragraphs:
+    """English-like paragraphs, made a block at a time with numpy and one `str.join`.
+
+    Every word is drawn at once; its form (plain, capitalised to open a sentence, with a
+    period to close one, with a newline to close the paragraph) is computed as an array,
+    the forms are joined into one string and split at the newlines. A Python loop per
+    paragraph or per sentence made 1M paragraphs take minutes.
+    """
+
+    def __init__(self, words: list[str]) -> None:
+        # Zipf(1.1) over the vocabulary: a few words everywhere, most words rare.
+        ranks = np.arange(1, len(words) + 1, dtype=np.float64)
+        weights = ranks**-1.1
+        self.cdf = np.cumsum(weights / weights.sum())
+        forms = []
+        for word in words:
+            capital = word.capitalize()
+            forms += [word, capital, word + ".", capital + ".", word + ".\n"]
+        self.forms = np.array(forms, dtype=object)
+
+    def make(self, rng: np.random.Generator, count: int) -> list[str]:
+        lengths = rng.integers(40, 80, size=count)
+        total = int(lengths.sum())
+        picks = np.searchsorted(self.cdf, rng.random(total), side="right")
+        picks = np.minimum(picks, len(self.cdf) - 1)
+        starts = np.cumsum(lengths) - lengths
+        length_of = np.repeat(lengths, lengths)
+        offset = np.arange(total) - np.repeat(starts, lengths)
+        # ~15-word sentences of near-equal size, as many as fit (at least 2: 40+ words).
+        sentences = np.repeat(np.maximum(1, lengths // 15), lengths)
+        sentence = offset * sentences // length_of
+        first = np.ones(total, dtype=bool)
+        first[1:] = sentence[1:] != sentence[:-1]
+        last = np.ones(total, dtype=bool)
+        last[:-1] = sentence[:-1] != sentence[1:]
+        form = first.astype(np.int64) + 2 * last
+        form[offset == length_of - 1] = 4  # sentences have 13+ words: never also first
+        text = " ".join(self.forms[picks * 5 + form].tolist())
+        return text[:-1].split("\n ")
+
+
+def _vectors(
+    rng: np.random.Generator, topics: np.ndarray, article_topic: np.ndarray, passages: int
+) -> np.ndarray:
+    """Unit vectors near each passage's article topic, made in blocks to bound memory."""
+    vectors = np.empty((passages, DIM), dtype=np.float32)
+    per_passage = np.repeat(article_topic, PARAGRAPHS_PER_ARTICLE)[:passages]
+    for start in range(0, passages, BLOCK_PASSAGES):
+        end = min(passages, start + BLOCK_PASSAGES)
+        noise = rng.standard_normal((end - start, DIM), dtype=np.float32) * (0.9 / DIM**0.5)
+        vectors[start:end] = _unit(topics[per_passage[start:end]] + noise)
+    return vectors
 
 
 def generate_library(
     index_dir: Path, passages: int, seed: int = 0, model_id: str | None = None
 ) -> dict[str, float]:
-    """Write a committed synthetic index of `passages` passages; returns timings (s)."""
+    """Write a committed synthetic index of `passages` passages; returns timings (s).
+
+    Built in a sibling temporary folder renamed into place at the end, so a killed run
+    never leaves a half library where `is_generated` or `qa ask` would find it. The HNSW
+    graph (most of the time at 1M) is built on a thread while the rows are written:
+    FAISS runs without the GIL, so the two overlap.
+    """
     from index.embed import load_embedder
 
     embedder = load_embedder()
     model_id = model_id or embedder.model_id
     rng = np.random.default_rng(seed)
-    words = _vocabulary(rng)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     articles = (passages + PARAGRAPHS_PER_ARTICLE - 1) // PARAGRAPHS_PER_ARTICLE
     topics = _unit(rng.standard_normal((TOPICS, DIM)))
     article_topic = rng.integers(0, TOPICS, size=articles)
+    vectors = _vectors(rng, topics, article_topic, passages)
+    ids = np.arange(1, passages + 1, dtype=np.int64)
+    graph: dict[str, object] = {}
 
-    index_dir.mkdir(parents=True, exist_ok=True)
-    conn = connect(index_dir, create=True)
-    conn.execute("PRAGMA synchronous = OFF")  # a crashed generation is simply redone
+    def build_graph() -> None:
+        mark = time.perf_counter()
+        try:
+            graph["index"] = build_vector_index(ids, vectors, DIM)
+        except BaseException as error:  # noqa: BLE001 - re-raised below
+            graph["error"] = error
+        timings["vector_index"] = time.perf_counter() - mark
+
+    builder = threading.Thread(target=build_graph, name="hnsw", daemon=True)
+    builder.start()
+
+    index_dir = index_dir.absolute()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.", dir=index_dir.parent))
+    work.chmod(0o755)  # mkdtemp's 0700 would outlive the rename
+    try:
+        text_rng = np.random.default_rng([seed, 1])
+        words = _vocabulary(text_rng)
+        conn = connect(work, create=True)
+        _write_rows(conn, _Paragraphs(words), text_rng, vectors, articles, passages, model_id)
+        timings["rows"] = time.perf_counter() - started
+        builder.join()
+        if "error" in graph:
+            raise graph["error"]  # type: ignore[misc]
+        name, sha = write_vector_file(graph["index"], work, 1)  # type: ignore[arg-type]
+        meta = {
+            "generation": "1",
+            "model_id": model_id,
+            "model_path": embedder.model_path,
+            "dim": str(DIM),
+            "vector_file": name,
+            "vector_sha256": sha,
+            "vector_count": str(passages),
+            "built_at": "synthetic",
+            "articles": str(articles),
+            "paragraphs": str(passages),
+            "passages": str(passages),
+            "sentences": "0",
+            "synthetic": json.dumps({"passages": passages, "seed": seed, "v": GENERATOR_VERSION}),
+        }
+        conn.execute("BEGIN")
+        write_meta(conn, meta)
+        conn.execute("COMMIT")
+        # FTS5 flushes its pending terms at COMMIT, so the digest is taken after it.
+        mark = time.perf_counter()
+        conn.execute("BEGIN")
+        _write_digest(conn)
+        conn.execute("COMMIT")
+        timings["digest"] = time.perf_counter() - mark
+        # Back to the format every index has: WAL, no journal left beside it.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.close()
+        fsync_dir(work)
+        if index_dir.exists():
+            index_dir.rmdir()  # only an empty folder: `main` refuses one holding a library
+        os.rename(work, index_dir)
+        fsync_dir(index_dir.parent)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    timings["total"] = time.perf_counter() - started
+    return timings
+
+
+def _write_rows(
+    conn: sqlite3.Connection,
+    paragraphs: _Paragraphs,
+    rng: np.random.Generator,
+    vectors: np.ndarray,
+    articles: int,
+    passages: int,
+    model_id: str,
+) -> None:
+    """All rows but `meta`, in one transaction without a journal.
+
+    The folder is temporary until renamed into place, so a crash only loses the run: no
+    rollback journal, no fsync, a large page cache for the b-trees that grow in random
+    key order (the embeddings' primary key is a hash).
+    """
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -1000000")
+    conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("BEGIN")
     conn.execute("INSERT OR IGNORE INTO sources (root, added_at) VALUES ('synthetic', 'now')")
-    vectors = np.empty((passages, DIM), dtype=np.float32)
-    chunk_id = 0
-    for first in range(0, articles, 5000):
-        last = min(articles, first + 5000)
-        n_par = min(passages, last * PARAGRAPHS_PER_ARTICLE) - first * PARAGRAPHS_PER_ARTICLE
-        texts = _paragraphs(rng, words, n_par)
+    per_article = PARAGRAPHS_PER_ARTICLE
+    per_block = BLOCK_PASSAGES // per_article
+    for first in range(0, articles, per_block):
+        last = min(articles, first + per_block)
+        start = first * PARAGRAPHS_PER_ARTICLE
+        end = min(passages, last * PARAGRAPHS_PER_ARTICLE)
+        texts = paragraphs.make(rng, end - start)
         conn.executemany(
             "INSERT INTO articles (id, root, key, path, file_sha, file_size, file_mtime_ns, "
             "title, source, url, published, author, notes, indexed_at) "
-            "VALUES (?, 'synthetic', ?, ?, '', 0, 0, ?, 'Synthetic News', NULL, ?, NULL, '', "
-            "'now')",
+            "VALUES (?, 'synthetic', ?, ?, '', 0, 0, ?, 'Synthetic News', NULL, "
+            "'2024-01-01', NULL, '', 'now')",
             [
-                (a + 1, f"a{a:07d}.txt", f"synthetic/a{a:07d}.txt", f"Article {a}", "2024-01-01")
+                (a + 1, f"a{a:07d}.txt", f"synthetic/a{a:07d}.txt", f"Article {a}")
                 for a in range(first, last)
             ],
         )
-        rows = []
-        for offset, text in enumerate(texts):
-            pid = first * PARAGRAPHS_PER_ARTICLE + offset
-            rows.append((pid + 1, pid // PARAGRAPHS_PER_ARTICLE + 1, pid % 10, text))
+        pids = range(start + 1, end + 1)
         conn.executemany(
             "INSERT INTO paragraphs (id, article_id, ordinal, text, boilerplate) "
             "VALUES (?, ?, ?, ?, 0)",
-            rows,
+            [
+                (
+                    pid,
+                    (pid - 1) // PARAGRAPHS_PER_ARTICLE + 1,
+                    (pid - 1) % PARAGRAPHS_PER_ARTICLE,
+                    t,
+                )
+                for pid, t in zip(pids, texts, strict=True)
+            ],
         )
         shas = [hashlib.sha256(t.encode()).hexdigest()[:32] for t in texts]
-        ids = range(chunk_id + 1, chunk_id + 1 + len(texts))
+        # One passage per paragraph, with the paragraph's id.
         conn.executemany(
             "INSERT INTO chunks (id, paragraph_id, kind, start, end, text_sha) "
             "VALUES (?, ?, 'passage', 0, ?, ?)",
-            [(i, r[0], len(r[3]), s) for i, r, s in zip(ids, rows, shas, strict=True)],
+            [(pid, pid, len(t), s) for pid, t, s in zip(pids, texts, shas, strict=True)],
         )
         conn.executemany(
-            "INSERT INTO passage_fts (rowid, text) VALUES (?, ?)",
-            [(i, t) for i, t in zip(ids, texts, strict=True)],
+            "INSERT INTO passage_fts (rowid, text) VALUES (?, ?)", zip(pids, texts, strict=True)
         )
-        centres = topics[np.repeat(article_topic[first:last], PARAGRAPHS_PER_ARTICLE)[:n_par]]
-        noise = rng.standard_normal((n_par, DIM)).astype(np.float32) * (0.9 / DIM**0.5)
-        block = _unit(centres + noise)
-        vectors[chunk_id : chunk_id + n_par] = block
+        block = vectors[start:end]
+        # In key order, so the primary-key b-tree is appended to rather than split at random.
+        cached = sorted(zip(shas, range(len(shas)), strict=True))
         conn.executemany(
             "INSERT OR IGNORE INTO embeddings (model_id, text_sha, vector) VALUES (?, ?, ?)",
-            [(model_id, s, v.tobytes()) for s, v in zip(shas, block, strict=True)],
+            [(model_id, s, block[i].tobytes()) for s, i in cached],
         )
-        chunk_id += n_par
-    timings["rows"] = time.perf_counter() - started
-    mark = time.perf_counter()
-    ids = np.arange(1, passages + 1, dtype=np.int64)
-    index = build_vector_index(ids, vectors, DIM)
-    timings["vector_index"] = time.perf_counter() - mark
-    name, sha = write_vector_file(index, index_dir, 1)
-    meta = {
-        "generation": "1",
-        "model_id": model_id,
-        "model_path": embedder.model_path,
-        "dim": str(DIM),
-        "vector_file": name,
-        "vector_sha256": sha,
-        "vector_count": str(passages),
-        "built_at": "synthetic",
-        "articles": str(articles),
-        "paragraphs": str(passages),
-        "passages": str(passages),
-        "sentences": "0",
-        "synthetic": json.dumps({"passages": passages, "seed": seed, "v": GENERATOR_VERSION}),
-    }
-    write_meta(conn, meta)
     conn.execute("COMMIT")
-    # FTS5 flushes its pending terms at COMMIT, so the digest is taken after it.
-    conn.execute("BEGIN")
-    _write_digest(conn)
-    conn.execute("COMMIT")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    timings["total"] = time.perf_counter() - started
-    return timings
 
 
 def _write_digest(conn: sqlite3.Connection) -> None:
