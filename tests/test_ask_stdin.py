@@ -110,3 +110,37 @@ def test_line_batches_take_what_has_arrived_and_never_wait_for_more() -> None:
         # At the end, a last line without a line ending is still a line.
         assert next(batches) == [InputLine(6, "six")]
         assert next(batches, None) is None
+
+
+def test_output_written_last_still_reaches_the_pipe_whole(index_dir: Path) -> None:
+    # `qa ask` exits without interpreter teardown: what it printed must be flushed first.
+    result = subprocess.run(
+        [*QA, "ask", "-", "--json", "--index", str(index_dir)],
+        input="\n".join(QUESTIONS * 3) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    answers = json.loads(result.stdout)
+    assert [a["question"] for a in answers] == QUESTIONS * 3
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(index_dir: Path) -> None:
+    process = subprocess.Popen(
+        [*QA, "ask", "-", "--jsonl", "--index", str(index_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        process.stdin.write("\n".join(QUESTIONS * 20) + "\n")  # type: ignore[union-attr]
+        process.stdin.close()  # type: ignore[union-attr]
+        assert json.loads(process.stdout.readline())["question"] == QUESTIONS[0]  # type: ignore[union-attr]
+        process.stdout.close()  # type: ignore[union-attr]
+        assert process.wait(timeout=120) == 0
+        assert process.stderr.read() == ""  # type: ignore[union-attr]
+    finally:
+        process.kill()
+        process.wait()
