@@ -19,8 +19,10 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT, ROOT / "bench"):
@@ -33,12 +35,16 @@ def peak_rss_mb() -> float:
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
+    import numpy as np
+
     ms = np.array(samples) * 1000
     return {"p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95))}
 
 
 def latency(args: argparse.Namespace) -> dict:
     """Warm query latency in one process: retrieval (dense + FTS5 + fusion) per question."""
+    import numpy as np
+
     from index.store import IndexSnapshot
     from qa.library import Library
     from qa.retrieve import rank_passages
@@ -111,6 +117,8 @@ def _recall_vs_exact(snapshot: object, queries: np.ndarray) -> float | None:
     For an exact (flat) index, an HNSW index with the production parameters is built over
     the same stored vectors in memory, so small libraries report what ANN would give too.
     """
+    import numpy as np
+
     from index.vectors import build_vector_index
 
     ids, matrix = snapshot._vector_ids, snapshot._vector_rows  # type: ignore[attr-defined]
