@@ -245,7 +245,8 @@ class OnnxBackend:
         self._ort = ort
         self.tokenizer = load_tokenizer(spec.path, max_length=spec.max_seq_length)
         self.token_budget = TOKEN_BUDGET
-        self._graph, self._optimized = folder / MODEL_FILE, False
+        self.graph, self.optimized = folder / MODEL_FILE, False
+        """The graph file the session runs, and whether it is the saved optimised one."""
         if saved_graph:
             self.session = self._open_optimized(folder)
         else:
@@ -263,16 +264,21 @@ class OnnxBackend:
         made again.
         """
         target = optimized_graph_dir(folder, self._ort.__version__)
+        damaged = False
         for attempt in range(2):
             if (target / MODEL_FILE).is_file():
-                self._graph, self._optimized = target / MODEL_FILE, True
+                self.graph, self.optimized = target / MODEL_FILE, True
                 try:
                     return self._session(prepack=False)
                 except Exception:  # noqa: BLE001 - damaged or foreign: made again below
-                    self._graph, self._optimized = folder / MODEL_FILE, False
+                    self.graph, self.optimized = folder / MODEL_FILE, False
+                    damaged = True
+            elif target.exists():
+                # It appears by one rename with the graph inside: without it, it is damaged.
+                damaged = True
             if attempt == 0:
                 try:
-                    _save_optimized(self._ort, folder, target)
+                    _save_optimized(self._ort, folder, target, replace=damaged)
                 except Exception:  # noqa: BLE001 - the plain export still works
                     break
         return self._session(prepack=False)
@@ -280,12 +286,12 @@ class OnnxBackend:
     def _session(self, prepack: bool) -> object:
         ort = self._ort
         options = _session_options(ort)
-        if self._optimized:
+        if self.optimized:
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         if not prepack:
             options.add_session_config_entry("session.disable_prepacking", "1")
         return ort.InferenceSession(
-            str(self._graph), sess_options=options, providers=["CPUExecutionProvider"]
+            str(self.graph), sess_options=options, providers=["CPUExecutionProvider"]
         )
 
     def _count(self, cells: int) -> None:
@@ -354,7 +360,7 @@ def optimized_graph_dir(folder: Path, ort_version: str) -> Path:
     return folder / f"{OPTIMIZED_PREFIX}{ort_version}"
 
 
-def _save_optimized(ort: object, folder: Path, target: Path) -> None:
+def _save_optimized(ort: object, folder: Path, target: Path, *, replace: bool) -> None:
     """Optimise the export's graph and save it with its weights in a separate file.
 
     Saved in a temporary sibling folder and renamed into place (as the export itself), so
@@ -381,8 +387,10 @@ def _save_optimized(ort: object, folder: Path, target: Path) -> None:
         )
         for name in (WEIGHTS_FILE, MODEL_FILE):
             _fsync(work / name)
-        if target.exists():
+        if replace and target.exists():
             # Damaged (it failed to load): moved aside, as rename cannot replace a folder.
+            # Never otherwise: a folder that appeared meanwhile is another process's
+            # good copy, and others may be opening it.
             stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale.", dir=folder))
             os.rename(target, stale / "old")
             shutil.rmtree(stale, ignore_errors=True)

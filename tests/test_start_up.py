@@ -46,19 +46,25 @@ def test_the_optimised_graph_is_saved_once_beside_the_export(export: tuple) -> N
     assert (saved / onnx_embed.WEIGHTS_FILE).stat().st_size > 80_000_000
     assert (saved / onnx_embed.MODEL_FILE).stat().st_size < 1_000_000
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert onnx_embed.OnnxBackend(folder, embedder.spec).graph == saved / onnx_embed.MODEL_FILE
     plain = _plain_session_vectors(folder, embedder)
     np.testing.assert_allclose(embedder.encode(QUESTIONS), plain, atol=1e-5)
 
 
-def test_a_damaged_saved_graph_is_made_again(tmp_path: Path, export: tuple) -> None:
+@pytest.mark.parametrize("damage", ["weights", "graph"])
+def test_a_damaged_saved_graph_is_made_again(tmp_path: Path, export: tuple, damage: str) -> None:
     folder, embedder = export
     copy = tmp_path / "export"
     shutil.copytree(folder, copy)
     expected = embedder.encode(QUESTIONS)
     saved = onnx_embed.optimized_graph_dir(copy, ort.__version__)
-    (saved / onnx_embed.WEIGHTS_FILE).write_bytes(b"not weights")
+    if damage == "weights":
+        (saved / onnx_embed.WEIGHTS_FILE).write_bytes(b"not weights")
+    else:
+        (saved / onnx_embed.MODEL_FILE).unlink()
     backend = onnx_embed.OnnxBackend(copy, embedder.spec)
     np.testing.assert_allclose(backend.encode(QUESTIONS, 64), expected, atol=1e-6)
+    assert backend.graph == saved / onnx_embed.MODEL_FILE
     assert (saved / onnx_embed.WEIGHTS_FILE).stat().st_size > 80_000_000
     assert not [p for p in copy.iterdir() if p.name.startswith(".")]
 
