@@ -68,6 +68,20 @@ class IndexInfo:
 
 
 @dataclass(frozen=True)
+class ParagraphEntry:
+    """What the query path keeps of one paragraph: its chunks' rows and its citation."""
+
+    rows: np.ndarray
+    """(chunk id, paragraph id, is sentence, start, end) of each chunk, in text order."""
+    text: str
+    lowered: str | None
+    """`text.lower()`, or None where lower-casing changes its length ("İ")."""
+    boilerplate: bool
+    citation: tuple
+    """(ordinal, article id, key, path, title, source, url, published)."""
+
+
+@dataclass(frozen=True)
 class ChunkLayout:
     """The chunks of some paragraphs as aligned arrays (one row a chunk), with their texts.
 
@@ -83,15 +97,43 @@ class ChunkLayout:
     """Character span of each chunk inside its paragraph."""
     paragraphs: tuple[int, ...]
     """The paragraph ids found, ascending."""
-    texts: tuple[str, ...]
-    """Text of each paragraph of `paragraphs`."""
-    boilerplate: np.ndarray
-    """Boilerplate flag of each paragraph of `paragraphs`."""
+    entries: tuple[ParagraphEntry, ...]
+    """Each paragraph of `paragraphs`."""
 
     @classmethod
     def empty(cls) -> ChunkLayout:
         none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none.astype(bool), none, none, (), (), none.astype(bool))
+        return cls(none, none, none.astype(bool), none, none, (), ())
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(e.text for e in self.entries)
+
+    @property
+    def boilerplate(self) -> np.ndarray:
+        return np.array([e.boilerplate for e in self.entries], dtype=bool)
+
+    def record(self, row: int, paragraph: int) -> ChunkRecord:
+        """The `ChunkRecord` of layout row `row`, which lies in `paragraphs[paragraph]`."""
+        entry = self.entries[paragraph]
+        ordinal, article_id, key, path, title, source, url, published = entry.citation
+        return ChunkRecord(
+            chunk_id=int(self.chunk_ids[row]),
+            kind="sentence" if self.is_sentence[row] else "passage",
+            start=int(self.starts[row]),
+            end=int(self.ends[row]),
+            paragraph_id=int(self.paragraph_ids[row]),
+            ordinal=ordinal,
+            paragraph_text=entry.text,
+            boilerplate=entry.boilerplate,
+            article_id=article_id,
+            article_key=key,
+            article_path=path,
+            title=title,
+            source=source,
+            url=url,
+            published=published,
+        )
 
 
 READ_MMAP_BYTES = 1 << 34
@@ -129,7 +171,7 @@ class IndexSnapshot:
         self._vector_ids, self._vector_rows = stored_vectors(self.vectors)
         self._ids_sorted = bool(np.all(self._vector_ids[1:] > self._vector_ids[:-1]))
         self._frequencies: dict[str, int] = {}
-        self._layouts: dict[int, tuple[np.ndarray, str, bool]] = {}
+        self._layouts: dict[int, ParagraphEntry] = {}
         # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
         self._probe = sqlite3.connect(
             db_path(index_dir), isolation_level=None, timeout=30, check_same_thread=False
@@ -309,7 +351,7 @@ class IndexSnapshot:
         parts = [self._layouts[pid] for pid in wanted if pid in self._layouts]
         if not parts:
             return ChunkLayout.empty()
-        table = np.concatenate([rows for rows, _, _ in parts])
+        table = np.concatenate([part.rows for part in parts])
         return ChunkLayout(
             chunk_ids=table[:, 0],
             paragraph_ids=table[:, 1],
@@ -317,16 +359,17 @@ class IndexSnapshot:
             starts=table[:, 3],
             ends=table[:, 4],
             paragraphs=tuple(pid for pid in wanted if pid in self._layouts),
-            texts=tuple(text for _, text, _ in parts),
-            boilerplate=np.array([flag for _, _, flag in parts], dtype=bool),
+            entries=tuple(parts),
         )
 
     def _read_layouts(self, paragraph_ids: list[int]) -> None:
         marks = ",".join("?" * len(paragraph_ids))
-        texts = {
-            pid: (text, bool(flag))
-            for pid, text, flag in self._conn.execute(
-                f"SELECT id, text, boilerplate FROM paragraphs WHERE id IN ({marks})",
+        found = {
+            row[0]: row[1:]
+            for row in self._conn.execute(
+                "SELECT p.id, p.text, p.boilerplate, p.ordinal, a.id, a.key, a.path, a.title, "
+                "a.source, a.url, a.published FROM paragraphs p "
+                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
                 paragraph_ids,
             )
         }
@@ -339,13 +382,21 @@ class IndexSnapshot:
         ).fetchall()
         table = np.array(rows, dtype=np.int64).reshape(-1, 5)
         table = table[np.lexsort((table[:, 0], table[:, 3], table[:, 1]))]
-        bounds = np.searchsorted(table[:, 1], np.array(sorted(texts)), side="right")
-        if len(self._layouts) + len(texts) > _LAYOUTS_KEPT:
+        ordered = sorted(found)
+        bounds = np.searchsorted(table[:, 1], np.array(ordered), side="right")
+        if len(self._layouts) + len(found) > _LAYOUTS_KEPT:
             self._layouts.clear()
         first = 0
-        for pid, last in zip(sorted(texts), bounds.tolist(), strict=True):
-            text, flag = texts[pid]
-            self._layouts[pid] = (table[first:last], text, flag)
+        for pid, last in zip(ordered, bounds.tolist(), strict=True):
+            text, flag, *citation = found[pid]
+            lowered = text.lower()
+            self._layouts[pid] = ParagraphEntry(
+                rows=table[first:last],
+                text=text,
+                lowered=lowered if len(lowered) == len(text) else None,
+                boilerplate=bool(flag),
+                citation=tuple(citation),
+            )
             first = last
 
     def vectors_of(self, chunk_ids: list[int]) -> np.ndarray:

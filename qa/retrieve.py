@@ -176,7 +176,7 @@ def rank_passages(
         weights,
     )
     order = np.argsort(-fused, kind="stable")[:k]
-    return found.scored(snapshot, order, fused[order])
+    return found.scored(order, fused[order])
 
 
 def candidate_passages(
@@ -192,7 +192,7 @@ def candidate_passages(
     if found is None:
         return []
     everything = np.arange(len(found.passages))
-    return found.scored(snapshot, everything, np.zeros(len(everything)))
+    return found.scored(everything, np.zeros(len(everything)))
 
 
 @dataclass(frozen=True)
@@ -218,10 +218,10 @@ class Evidence:
     pair_passage: np.ndarray
     pair_sentence: np.ndarray
     """(candidate index, layout row) of each sentence inside a candidate passage."""
+    paragraph_of: np.ndarray
+    """Index into `layout.paragraphs` of each layout row."""
 
-    def scored(
-        self, snapshot: IndexSnapshot, picks: np.ndarray, scores: np.ndarray
-    ) -> list[ScoredPassage]:
+    def scored(self, picks: np.ndarray, scores: np.ndarray) -> list[ScoredPassage]:
         """`ScoredPassage`s of the candidates `picks`, with the given fused scores."""
         layout = self.layout
         inside = {int(i): [] for i in picks}
@@ -231,7 +231,7 @@ class Evidence:
             if candidate in inside:
                 inside[candidate].append(row)
         rows = [int(self.passages[i]) for i in picks] + [r for rs in inside.values() for r in rs]
-        records = snapshot.records([int(layout.chunk_ids[r]) for r in rows])
+        records = {int(layout.chunk_ids[r]): layout.record(r, self.paragraph_of[r]) for r in rows}
         out = []
         for candidate, score in zip(picks.tolist(), scores.tolist(), strict=True):
             sentences = tuple(
@@ -319,12 +319,14 @@ def gather_evidence(
 
     chunk_cos = snapshot.vectors_of(layout.chunk_ids.tolist()) @ query_vector
     paragraph_of = np.searchsorted(np.array(layout.paragraphs), layout.paragraph_ids)
+    lowered = [e.lowered for e in layout.entries]
     chunk_coverage = span_coverage(
         question_idf(snapshot, question, frequency),
         layout.texts,
         paragraph_of,
         layout.starts,
         layout.ends,
+        lowered=None if None in lowered else lowered,  # type: ignore[arg-type]
     )
     pair_passage, pair_sentence = _sentences_inside(layout, passages)
     sentence_cos = chunk_cos[passages].astype(np.float64)
@@ -351,6 +353,7 @@ def gather_evidence(
         chunk_coverage=chunk_coverage,
         pair_passage=pair_passage,
         pair_sentence=pair_sentence,
+        paragraph_of=paragraph_of,
     )
 
 

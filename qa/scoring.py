@@ -94,8 +94,11 @@ def span_coverage(
     text_of: np.ndarray,
     starts: np.ndarray,
     ends: np.ndarray,
+    lowered: Sequence[str] | None = None,
 ) -> np.ndarray:
     """`coverage` of many spans at once: span i is `texts[text_of[i]][starts[i]:ends[i]]`.
+
+    `lowered` may give each text lower-cased already (of the same length).
 
     Equal to calling `coverage` on each span's text, without tokenising every span: only
     the words that begin with a question term's stem are found (a string scan over all
@@ -106,7 +109,7 @@ def span_coverage(
     if total <= 0 or not len(starts):
         return out
     # A newline is no word character, so no word runs from one text into the next.
-    joined = "\n".join(texts).lower()
+    joined = "\n".join(lowered) if lowered is not None else "\n".join(texts).lower()
     if len(joined) != sum(len(t) + 1 for t in texts) - 1:
         # A few characters lower-case into two ("İ"), so offsets would drift: rare
         # enough to score span by span.
@@ -129,26 +132,34 @@ def _term_positions(question_idf: dict[str, float], lowered: str) -> dict[str, l
     """Where in `lowered` (lower-cased text) each question term occurs as a word, as
     `terms` would read it.
 
-    A stem is a prefix of its words, so each is found with `str.find` (a fast C scan),
-    and only the words found are stemmed: tokenising every word costs ~10x more.
+    A stem is a prefix of its words, so each is found by a regex that starts with it as
+    a literal (a fast C scan) and only the words found are checked, each distinct word
+    once: tokenising every word costs ~10x more.
     """
     found: dict[str, list[int]] = {}
     for stem in question_idf:
-        at = lowered.find(stem)
-        while at != -1:
-            after = at + 1
-            if at == 0 or not _is_word_char(lowered[at - 1]):
-                word = _WORD.match(lowered, at)
-                assert word is not None
-                after = word.end()
-                if word.group() not in STOPWORDS and _stem(word.group()) == stem:
-                    found.setdefault(stem, []).append(at)
-            at = lowered.find(stem, after)
+        verdicts: dict[str, bool] = {}
+        positions = []
+        for match in _words_from(stem).finditer(lowered):
+            at = match.start()
+            if at and (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
+                continue  # inside a word, not at its start
+            word = match.group()
+            verdict = verdicts.get(word)
+            if verdict is None:
+                verdict = verdicts[word] = word not in STOPWORDS and _stem(word) == stem
+            if verdict:
+                positions.append(at)
+        if positions:
+            found[stem] = positions
     return found
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
+@lru_cache(maxsize=4096)
+def _words_from(stem: str) -> re.Pattern[str]:
+    # No lookbehind for the word start: a pattern must open with its literal for `re`
+    # to scan for it quickly.
+    return re.compile(re.escape(stem) + r"\w*")
 
 
 def fuse(
