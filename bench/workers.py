@@ -152,15 +152,24 @@ def short_articles(eval_dir: Path, count: int, folder: Path) -> None:
 
 def build(args: argparse.Namespace) -> dict:
     """Full build of N short articles vs the raw encode rate of the same texts; then the
-    incremental rebuild after editing one article."""
+    incremental rebuild after editing one article.
+
+    Fair comparison: the raw run encodes exactly the texts the build embeds, in one call
+    that sorts them all by length, with the build's batch size, backend and threads, on
+    the same warmed embedder. The machine is shared, so one raw-then-build pair says more
+    about the neighbours than about the build: raw runs alternate with full builds
+    (raw, build, raw, build, ..., raw), each build is set against the mean of the raw runs
+    either side of it, and medians are reported. Wall time and process CPU time both.
+    """
     from index.build import build_index
     from index.chunking import chunk_article
     from index.embed import load_embedder
+    from index.embed_pipeline import EMBED_BATCH
     from index.readers import read_articles
 
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
-    articles_dir, index_dir = work / "articles", work / "index"
+    articles_dir = work / "articles"
     short_articles(Path(args.eval), args.articles, articles_dir)
     embedder = load_embedder()
     embedder.warm()
@@ -171,19 +180,35 @@ def build(args: argparse.Namespace) -> dict:
             for chunk in chunk_article(article, embedder.count_tokens, embedder.max_tokens):
                 texts[chunk.text_sha] = chunk.text
     ordered = sorted(texts.values(), key=len)
-    started = time.perf_counter()
-    embedder.encode(ordered, batch_size=128)
-    raw_s = time.perf_counter() - started
 
-    started = time.perf_counter()
-    report = _last(build_index(index_dir, [articles_dir], embedder=embedder))
-    full_s = time.perf_counter() - started
+    def raw() -> tuple[float, float]:
+        started, cpu = time.perf_counter(), time.process_time()
+        embedder.encode(ordered, batch_size=EMBED_BATCH)
+        return time.perf_counter() - started, time.process_time() - cpu
 
+    raws = [raw()]
+    fulls: list[tuple[float, float]] = []
+    report = None
+    for round_ in range(args.rounds):
+        index_dir = work / f"index-{round_}"
+        started, cpu = time.perf_counter(), time.process_time()
+        report = _last(build_index(index_dir, [articles_dir], embedder=embedder))
+        fulls.append((time.perf_counter() - started, time.process_time() - cpu))
+        raws.append(raw())
+    assert report is not None and report.embedded == len(ordered), "build embedded other texts"
+    ratios = [(raws[i][0] + raws[i + 1][0]) / 2 / fulls[i][0] for i in range(args.rounds)]
+    cpu_ratios = [(raws[i][1] + raws[i + 1][1]) / 2 / fulls[i][1] for i in range(args.rounds)]
+
+    incrementals, again = [], None
     target = articles_dir / "article-0000.txt"
-    target.write_text(target.read_text() + "\nAn added closing sentence.\n", encoding="utf-8")
-    started = time.perf_counter()
-    again = _last(build_index(index_dir, embedder=embedder))
-    incremental_s = time.perf_counter() - started
+    for edit in range(3):
+        target.write_text(target.read_text() + f"\nAn added sentence, number {edit}.\n")
+        started = time.perf_counter()
+        again = _last(build_index(index_dir, embedder=embedder))
+        incrementals.append(time.perf_counter() - started)
+    raw_s = float(np.median([r[0] for r in raws]))
+    full_s = float(np.median([f[0] for f in fulls]))
+    incremental_s = float(np.median(incrementals))
     return {
         "articles": args.articles,
         "texts": len(ordered),
@@ -191,9 +216,16 @@ def build(args: argparse.Namespace) -> dict:
         "raw_texts_per_s": len(ordered) / raw_s,
         "build_texts_per_s": report.embedded / full_s,
         "build_passages_per_s": report.passages / full_s,
+        "ratio_median": float(np.median(ratios)),
+        "cpu_ratio_median": float(np.median(cpu_ratios)),
+        "raw_s": [round(r[0], 2) for r in raws],
+        "full_runs_s": [round(f[0], 2) for f in fulls],
         "full_s": full_s,
         "incremental_s": incremental_s,
+        "incremental_runs_s": [round(t, 3) for t in incrementals],
+        "incremental_share": incremental_s / full_s,
         "incremental_embedded": again.embedded,
+        "load_average": os.getloadavg()[0],
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -237,6 +269,7 @@ def main() -> int:
     bld.add_argument("--articles", type=int, required=True)
     bld.add_argument("--work", required=True)
     bld.add_argument("--eval", required=True)
+    bld.add_argument("--rounds", type=int, default=3, help="full builds, between raw runs")
     paint = sub.add_parser("tui")
     paint.add_argument("--index", required=True)
     args = parser.parse_args()
