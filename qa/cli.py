@@ -162,10 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _last_command = args.command
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        from qa import commands
-
         if args.command in (None, "chat"):
             return chat(args)
+        # Not before the chat check: commands loads the search stack, and the chat must
+        # draw its first frame before that (it loads it in a worker).
+        from qa import commands
+
         return commands.dispatch(args)
     except KeyboardInterrupt:
         _fail(_interrupted_message(args, "interrupted"))
