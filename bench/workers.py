@@ -161,6 +161,8 @@ def build(args: argparse.Namespace) -> dict:
     (raw, build, raw, build, ..., raw), each build is set against the mean of the raw runs
     either side of it, and medians are reported. Wall time and process CPU time both.
     """
+    import numpy as np
+
     from index.build import build_index
     from index.chunking import chunk_article
     from index.embed import load_embedder
@@ -202,7 +204,10 @@ def build(args: argparse.Namespace) -> dict:
     incrementals, again = [], None
     target = articles_dir / "article-0000.txt"
     for edit in range(3):
-        target.write_text(target.read_text() + f"\nAn added sentence, number {edit}.\n")
+        target.write_text(
+            target.read_text(encoding="utf-8") + f"\nAn added sentence, number {edit}.\n",
+            encoding="utf-8",
+        )
         started = time.perf_counter()
         again = _last(build_index(index_dir, embedder=embedder))
         incrementals.append(time.perf_counter() - started)

@@ -32,9 +32,11 @@ from index.errors import BuildInterrupted
 
 EMBED_BATCH = 128
 """Rows per model call (the onnx backend also caps padded cells per call)."""
-GROUP_TEXTS = 512
-GROUP_CHARS = 96_000
-"""One `encode` call of the worker: ~1-2 s of model time, the cancel latency."""
+GROUP_TEXTS = 256
+GROUP_CHARS = 48_000
+"""One `encode` call of the worker: ~1 s of model time on 2 cores, the cancel latency.
+Groups are consecutive slices of a length-sorted job, so only each group's last model
+call may be short of rows; smaller groups cost little."""
 MIN_JOB_TEXTS = 256
 """Texts gathered before an idle worker gets a job (all that is left, at the end)."""
 _POLL_SECONDS = 0.1
