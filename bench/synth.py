@@ -41,7 +41,8 @@ if str(ROOT) not in sys.path:
 from index.schema import connect, read_meta, write_meta  # noqa: E402
 from index.vectors import build_vector_index, fsync_dir, write_vector_file  # noqa: E402
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
+"""3: HNSW M=32/efConstruction=80 (index/vectors.py)."""
 DIM = 384
 TOPICS = 2000
 PARAGRAPHS_PER_ARTICLE = 10

@@ -44,8 +44,12 @@ if TYPE_CHECKING:
 TMP_SUFFIX = ".tmp"
 ANN_MIN_VECTORS = 50_000
 """Exact search up to here; HNSW from here on (see the module docstring)."""
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 40
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+"""M=16/efConstruction=40 (FAISS's defaults) reached recall@10 0.995 at 100k clustered
+vectors but 0.71 at 1M (0.85 even searching with ef 1024): the graph barely linked
+2,000 tight clusters. M=32/80 gave 0.991 at 1M for ~2x the build time and 128 more
+bytes per vector."""
 HNSW_EF_SEARCH = 256
 """Candidates explored per query; FAISS uses max(this, k), and retrieval asks k=200."""
 VERIFIED_CACHE = "verified-vectors.json"
