@@ -30,7 +30,7 @@ from qa.scoring import (
 MODES = ("hybrid", "dense", "bm25")
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 100
-LEXICAL_POSTINGS = 3000
+LEXICAL_POSTINGS = 2000
 """Posting lists FTS5 may score per question (see `fts_query`)."""
 
 
