@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.store import ChunkLayout, ChunkRecord, IndexSnapshot
+from index.records import ChunkLayout, ChunkRecord
+from index.store import IndexSnapshot
 from qa.scoring import (
     DEFAULT_WEIGHTS,
     HIGHLIGHT_COVERAGE,
