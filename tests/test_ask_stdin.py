@@ -72,13 +72,7 @@ def test_piped_questions_get_the_answers_each_gets_alone_in_order(index_dir: Pat
 
 
 def test_a_slow_pipe_gets_each_answer_before_writing_the_next_question(index_dir: Path) -> None:
-    process = subprocess.Popen(
-        [*QA, "ask", "-", "--jsonl", "--index", str(index_dir)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _asking_process(index_dir)
     answers: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [answers.put(x) for x in process.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
@@ -127,13 +121,7 @@ def test_output_written_last_still_reaches_the_pipe_whole(index_dir: Path) -> No
 
 
 def test_a_reader_that_stops_early_ends_the_run_quietly(index_dir: Path) -> None:
-    process = subprocess.Popen(
-        [*QA, "ask", "-", "--jsonl", "--index", str(index_dir)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _asking_process(index_dir)
     try:
         process.stdin.write("\n".join(QUESTIONS * 20) + "\n")  # type: ignore[union-attr]
         process.stdin.close()  # type: ignore[union-attr]
@@ -144,3 +132,14 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(index_dir: Path) -> None
     finally:
         process.kill()
         process.wait()
+
+
+def _asking_process(index_dir: Path) -> subprocess.Popen:
+    """`qa ask - --jsonl` with every stream a pipe, as a program driving it would start it."""
+    return subprocess.Popen(
+        [*QA, "ask", "-", "--jsonl", "--index", str(index_dir)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
