@@ -252,10 +252,12 @@ class IndexSnapshot:
         changes): reading ~1,000 chunk rows costs more than scoring them.
         """
         wanted = sorted(set(paragraph_ids))
-        missing = [pid for pid in wanted if pid not in self._layouts]
-        if missing:
-            self._read_layouts(missing)
-        parts = [self._layouts[pid] for pid in wanted if pid in self._layouts]
+        known = {pid: self._layouts[pid] for pid in wanted if pid in self._layouts}
+        if len(known) < len(wanted):
+            # Read into `known` itself: the cache may be emptied to make room meanwhile.
+            known |= self._read_layouts([pid for pid in wanted if pid not in known])
+        paragraphs = [pid for pid in wanted if pid in known]
+        parts = [known[pid] for pid in paragraphs]
         if not parts:
             return ChunkLayout.empty()
         table = np.concatenate([part.rows for part in parts])
@@ -265,11 +267,12 @@ class IndexSnapshot:
             is_sentence=table[:, 2].astype(bool),
             starts=table[:, 3],
             ends=table[:, 4],
-            paragraphs=tuple(pid for pid in wanted if pid in self._layouts),
+            paragraphs=tuple(paragraphs),
             entries=tuple(parts),
         )
 
-    def _read_layouts(self, paragraph_ids: list[int]) -> None:
+    def _read_layouts(self, paragraph_ids: list[int]) -> dict[int, ParagraphEntry]:
+        """Read the entries of some paragraphs from the database, and remember them."""
         marks = ",".join("?" * len(paragraph_ids))
         found = {
             row[0]: row[1:]
@@ -291,13 +294,12 @@ class IndexSnapshot:
         table = table[np.lexsort((table[:, 0], table[:, 3], table[:, 1]))]
         ordered = sorted(found)
         bounds = np.searchsorted(table[:, 1], np.array(ordered), side="right")
-        if len(self._layouts) + len(found) > _LAYOUTS_KEPT:
-            self._layouts.clear()
+        entries = {}
         first = 0
         for pid, last in zip(ordered, bounds.tolist(), strict=True):
             text, flag, *citation = found[pid]
             lowered = text.lower()
-            self._layouts[pid] = ParagraphEntry(
+            entries[pid] = ParagraphEntry(
                 rows=table[first:last],
                 text=text,
                 lowered=lowered if len(lowered) == len(text) else None,
@@ -305,6 +307,10 @@ class IndexSnapshot:
                 citation=tuple(citation),
             )
             first = last
+        if len(self._layouts) + len(entries) > _LAYOUTS_KEPT:
+            self._layouts.clear()
+        self._layouts.update(entries)
+        return entries
 
     def vectors_of(self, chunk_ids: list[int]) -> np.ndarray:
         """Stored vectors of chunks, read back from the vector index without re-embedding."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 
 import pytest
 from library_fixtures import SAMPLE, SHARED, build, embedder, make_library
 
+from index.schema import db_path
 from qa.library import Library
 from qa.retrieve import Filters
 
@@ -126,3 +128,24 @@ def test_seed_questions_are_confident(library: Library) -> None:
     rows = [json.loads(line) for line in SEED_QUESTIONS.read_text().splitlines() if line]
     flagged = [r["question"] for r in rows if not library.ask(r["question"], k=3).confident]
     assert flagged == []
+
+
+def test_answers_do_not_depend_on_how_many_paragraphs_the_snapshot_keeps(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot that must forget paragraphs to make room still scores all it found."""
+    expected = [library.ask(q, k=5) for q, _ in NEWS_QUESTIONS]
+    monkeypatch.setattr("index.store._LAYOUTS_KEPT", 4)
+    small = Library(library.index_dir, library.embedder)
+    try:
+        snapshot = small.snapshot()
+        with sqlite3.connect(db_path(library.index_dir)) as conn:
+            ids = [row[0] for row in conn.execute("SELECT id FROM paragraphs ORDER BY id")]
+        snapshot.chunk_layout(ids[:3])
+        assert snapshot.chunk_layout(ids[:6]).paragraphs == tuple(ids[:6])
+        got = [small.ask(q, k=5) for q, _ in NEWS_QUESTIONS]
+    finally:
+        small.close()
+    for before, after in zip(expected, got, strict=True):
+        assert [h.citation for h in after.hits] == [h.citation for h in before.hits]
+        assert [h.score for h in after.hits] == pytest.approx([h.score for h in before.hits])
