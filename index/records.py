@@ -68,6 +68,8 @@ class ChunkLayout:
     starts: np.ndarray
     ends: np.ndarray
     """Character span of each chunk inside its paragraph."""
+    paragraph_of: np.ndarray
+    """Index into `paragraphs` (and `entries`) of each chunk's paragraph."""
     paragraphs: tuple[int, ...]
     """The paragraph ids found, ascending."""
     entries: tuple[ParagraphEntry, ...]
@@ -76,7 +78,7 @@ class ChunkLayout:
     @classmethod
     def empty(cls) -> ChunkLayout:
         none = np.zeros(0, dtype=np.int64)
-        return cls(none, none, none.astype(bool), none, none, (), ())
+        return cls(none, none, none.astype(bool), none, none, none, (), ())
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -86,9 +88,9 @@ class ChunkLayout:
     def boilerplate(self) -> np.ndarray:
         return np.array([e.boilerplate for e in self.entries], dtype=bool)
 
-    def record(self, row: int, paragraph: int) -> ChunkRecord:
-        """The `ChunkRecord` of layout row `row`, which lies in `paragraphs[paragraph]`."""
-        entry = self.entries[paragraph]
+    def record(self, row: int) -> ChunkRecord:
+        """The `ChunkRecord` of layout row `row`."""
+        entry = self.entries[self.paragraph_of[row]]
         ordinal, article_id, key, path, title, source, url, published = entry.citation
         return ChunkRecord(
             chunk_id=int(self.chunk_ids[row]),

@@ -218,20 +218,6 @@ class IndexSnapshot:
         rows = self._conn.execute(f"{_RECORD_SQL} WHERE c.id IN ({marks})", chunk_ids)
         return {row[0]: _record(row) for row in rows}
 
-    def chunks_of(self, paragraph_ids: list[int], kind: str) -> dict[int, list[ChunkRecord]]:
-        """Chunks of one kind ('passage' or 'sentence') of each paragraph, in text order."""
-        found: dict[int, list[ChunkRecord]] = {pid: [] for pid in paragraph_ids}
-        if not paragraph_ids:
-            return found
-        marks = ",".join("?" * len(paragraph_ids))
-        sql = (
-            f"{_RECORD_SQL} WHERE c.kind = ? AND c.paragraph_id IN ({marks}) "
-            "ORDER BY c.paragraph_id, c.start"
-        )
-        for row in self._conn.execute(sql, (kind, *paragraph_ids)):
-            found[row[4]].append(_record(row))
-        return found
-
     def paragraphs_of_chunks(self, chunk_ids: list[int]) -> list[int]:
         """Distinct paragraph ids of some chunks, in the order the chunks first name them."""
         if not chunk_ids:
@@ -247,8 +233,8 @@ class IndexSnapshot:
         """Where every chunk of some paragraphs lies, as arrays: no records are built.
 
         The query path scores hundreds of chunks per question and cites a handful, so it
-        reads spans here and builds `ChunkRecord`s only for the hits (`records`). Each
-        paragraph's part is remembered for the snapshot's life (a generation never
+        reads spans here and builds `ChunkRecord`s only for the hits (`ChunkLayout.record`).
+        Each paragraph's part is remembered for the snapshot's life (a generation never
         changes): reading ~1,000 chunk rows costs more than scoring them.
         """
         wanted = sorted(set(paragraph_ids))
@@ -267,6 +253,7 @@ class IndexSnapshot:
             is_sentence=table[:, 2].astype(bool),
             starts=table[:, 3],
             ends=table[:, 4],
+            paragraph_of=np.repeat(np.arange(len(parts)), [len(part.rows) for part in parts]),
             paragraphs=tuple(paragraphs),
             entries=tuple(parts),
         )

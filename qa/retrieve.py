@@ -219,8 +219,6 @@ class Evidence:
     pair_passage: np.ndarray
     pair_sentence: np.ndarray
     """(candidate index, layout row) of each sentence inside a candidate passage."""
-    paragraph_of: np.ndarray
-    """Index into `layout.paragraphs` of each layout row."""
 
     def scored(self, picks: np.ndarray, scores: np.ndarray) -> list[ScoredPassage]:
         """`ScoredPassage`s of the candidates `picks`, with the given fused scores."""
@@ -232,27 +230,22 @@ class Evidence:
             if candidate in inside:
                 inside[candidate].append(row)
         rows = [int(self.passages[i]) for i in picks] + [r for rs in inside.values() for r in rs]
-        records = {int(layout.chunk_ids[r]): layout.record(r, self.paragraph_of[r]) for r in rows}
+        records = {r: layout.record(r) for r in rows}
+        answering = sentence_scores(self.chunk_cos, self.chunk_coverage, HIGHLIGHT_COVERAGE)
         out = []
         for candidate, score in zip(picks.tolist(), scores.tolist(), strict=True):
             sentences = tuple(
                 ScoredSentence(
-                    records[int(layout.chunk_ids[r])],
+                    records[r],
                     float(self.chunk_cos[r]),
                     float(self.chunk_coverage[r]),
-                    float(
-                        sentence_scores(
-                            self.chunk_cos[r : r + 1],
-                            self.chunk_coverage[r : r + 1],
-                            HIGHLIGHT_COVERAGE,
-                        )[0]
-                    ),
+                    float(answering[r]),
                 )
                 for r in inside[candidate]
             )
             out.append(
                 ScoredPassage(
-                    record=records[int(layout.chunk_ids[self.passages[candidate]])],
+                    record=records[int(self.passages[candidate])],
                     score=float(score),
                     passage_cos=float(self.passage_cos[candidate]),
                     sentence_cos=float(self.sentence_cos[candidate]),
@@ -319,12 +312,11 @@ def gather_evidence(
         return None
 
     chunk_cos = snapshot.vectors_of(layout.chunk_ids.tolist()) @ query_vector
-    paragraph_of = np.searchsorted(np.array(layout.paragraphs), layout.paragraph_ids)
     lowered = [e.lowered for e in layout.entries]
     chunk_coverage = span_coverage(
         question_idf(snapshot, question, frequency),
         layout.texts,
-        paragraph_of,
+        layout.paragraph_of,
         layout.starts,
         layout.ends,
         lowered=None if None in lowered else lowered,  # type: ignore[arg-type]
@@ -349,12 +341,11 @@ def gather_evidence(
         passage_cos=chunk_cos[passages].astype(np.float64),
         sentence_cos=sentence_cos,
         coverage=best_coverage,
-        boilerplate=layout.boilerplate[paragraph_of[passages]],
+        boilerplate=layout.boilerplate[layout.paragraph_of[passages]],
         chunk_cos=chunk_cos.astype(np.float64),
         chunk_coverage=chunk_coverage,
         pair_passage=pair_passage,
         pair_sentence=pair_sentence,
-        paragraph_of=paragraph_of,
     )
 
 
