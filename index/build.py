@@ -19,12 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from index.chunking import Chunk, chunk_article
+from index.discovery import DEFAULT_MAX_BYTES, discover_files
 from index.embed import Embedder
 from index.embed_pipeline import EmbeddingPipeline
 from index.errors import BuildInterrupted, ModelMismatch, NoSpace, UnreadableFile, UsageError
 from index.lock import WriterLock
 from index.models import Article, Skipped
-from index.readers import DEFAULT_MAX_BYTES, discover_files, parse_articles, read_file_bytes
+from index.readers import parse_articles, read_file_bytes
 from index.schema import connect, is_no_space, read_meta
 from index.vectors import remove_stale_files
 from index.writer import commit_generation

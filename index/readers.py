@@ -1,180 +1,30 @@
-"""Finding article files under a folder and reading each into `Article`s.
+"""Reading one article file into `Article`s (finding the files is `index.discovery`).
 
-A library folder is whatever the user dropped into it: odd encodings, stray images,
-symlinks, pipes, huge dumps, names that are not UTF-8. This module is where all of that is
-met, so that everything above it sees either an `Article` or one line saying why a file was
-left out (`Skipped` while walking, `UnreadableFile` while reading). Nothing here blocks on
-a special file, follows a link out of the folder, or prints to the console.
+A file is whatever the user dropped into the library: odd encodings, binary data under a
+text suffix, a file that changes or vanishes while it is read. This module is where that
+is met, so that everything above it sees either an `Article` or one line saying why a
+file was left out (`UnreadableFile`). Nothing here blocks on a special file or prints
+to the console.
 """
 
 from __future__ import annotations
 
 import codecs
-import errno
 import html
 import json
 import logging
 import os
 import re
-import stat
 import warnings
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from index.discovery import SUPPORTED_SUFFIXES, os_reason, printable, special_kind
 from index.errors import UnreadableFile
-from index.models import Article, Skipped
+from index.models import Article
 from index.paragraphs import build_article, normalise_newlines, title_from_filename
-
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
-DEFAULT_MAX_BYTES: int = 20_000_000
-"""Larger files are skipped: an article is kilobytes; tens of megabytes is a dump or a log."""
-
-_MB = 1_000_000
-
-
-def printable(path: str | os.PathLike[str]) -> str:
-    """`path` as text that can be printed and stored: undecodable bytes become `\\xNN`."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _size_reason(size: int, max_bytes: int) -> str:
-    digits = 1
-    # One decimal can make a file just over the limit look equal to it; add precision.
-    while digits < 6 and f"{size / _MB:.{digits}f}" == f"{max_bytes / _MB:.{digits}f}":
-        digits += 1
-    return f"file is {size / _MB:.{digits}f} MB, over the {max_bytes / _MB:.{digits}f} MB limit"
-
-
-def _special_kind(mode: int) -> str | None:
-    """None for a regular file, else what it is, told from its mode without opening it."""
-    kinds = {stat.S_IFIFO: "named pipe", stat.S_IFSOCK: "socket"}
-    kinds |= {stat.S_IFCHR: "device", stat.S_IFBLK: "device"}
-    return None if stat.S_ISREG(mode) else kinds.get(stat.S_IFMT(mode), "not a regular file")
-
-
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def discover_files(root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Path | Skipped]:
-    """Supported article files under `root` (a folder or one file), in sorted order.
-
-    Yields the `Path` of each file to read, and a `Skipped` for each file refused: links
-    out of `root` or in a loop, pipes, sockets and devices (never opened), files over
-    `max_bytes`, names that are not valid UTF-8. Hidden entries and unsupported suffixes
-    are passed over silently: a folder of articles holds other things too.
-    """
-    try:
-        info = os.stat(root)
-    except OSError as error:
-        yield Skipped(printable(root), _os_reason(error))
-        return
-    if not stat.S_ISDIR(info.st_mode):
-        # A file named explicitly: say why it is refused instead of ignoring it.
-        if root.suffix.lower() not in SUPPORTED_SUFFIXES:
-            supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-            yield Skipped(printable(root), f"unsupported file type (supported: {supported})")
-        elif _undecodable(root.name):
-            yield Skipped(printable(root), "name is not valid UTF-8; rename it to index it")
-        else:
-            yield from _check_file(root, info, max_bytes)
-        return
-    yield from _walk(root, os.path.realpath(root), max_bytes)
-
-
-def _walk(folder: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError as error:
-        yield Skipped(printable(folder), f"cannot list folder: {_os_reason(error)}")
-        return
-    for entry in entries:
-        path = Path(entry.path)
-        try:
-            link = entry.is_symlink()
-            # A link to a folder is reported even without a suffix; a link to anything else
-            # (or to nothing, or into a loop) needs a supported suffix to be worth a word.
-            is_dir = _is_dir(entry)
-            if entry.name.startswith(".") or (
-                not is_dir and path.suffix.lower() not in SUPPORTED_SUFFIXES
-            ):
-                continue
-            if _undecodable(entry.name):
-                # Such a name cannot be stored or shown as text further up; say so instead.
-                yield Skipped(printable(path), "name is not valid UTF-8; rename it to index it")
-            elif link:
-                yield from _follow_link(path, real_root, max_bytes)
-            elif is_dir:
-                yield from _walk(path, real_root, max_bytes)
-            else:
-                yield from _check_file(path, entry.stat(follow_symlinks=False), max_bytes)
-        except OSError as error:
-            # The entry vanished or cannot be examined between listing and stat.
-            yield Skipped(printable(path), _os_reason(error))
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _undecodable(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _follow_link(path: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
-    try:
-        target = os.path.realpath(path, strict=True)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            yield Skipped(printable(path), "symlink loop")
-        else:
-            yield Skipped(printable(path), "broken symlink: its target does not exist")
-        return
-    if not _inside(target, real_root):
-        yield Skipped(printable(path), "symlink leads outside the folder: refused")
-        return
-    info = os.stat(target)
-    if stat.S_ISDIR(info.st_mode):
-        # Its target is inside this tree and read through its real path already; following
-        # it would read files twice, or forever when it points back up.
-        if _inside(real_root, target):
-            yield Skipped(printable(path), "symlink loop: links back to a folder containing it")
-        else:
-            yield Skipped(printable(path), "symlink to a folder in this tree: not followed")
-        return
-    yield from _check_file(path, info, max_bytes)
-
-
-def _check_file(path: Path, info: os.stat_result, max_bytes: int) -> Iterator[Path | Skipped]:
-    kind = _special_kind(info.st_mode)
-    if kind is not None:
-        yield Skipped(printable(path), f"{kind}, not a regular file")
-    elif info.st_size > max_bytes:
-        yield Skipped(printable(path), _size_reason(info.st_size, max_bytes))
-    else:
-        yield path
-
-
-def _os_reason(error: OSError) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "file vanished before it could be read"
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    if isinstance(error, IsADirectoryError):
-        return "is a folder, not a file"
-    return f"cannot read: {error.strerror or error}"
-
 
 # Leading bytes of formats that are certainly not text, whatever their suffix says.
 _MAGIC = (
@@ -250,10 +100,10 @@ def _read_bytes(path: Path, shown: str) -> bytes:
     try:
         fd = os.open(path, flags)
     except OSError as error:
-        raise UnreadableFile(shown, _os_reason(error)) from None
+        raise UnreadableFile(shown, os_reason(error)) from None
     try:
         before = os.fstat(fd)
-        kind = _special_kind(before.st_mode)
+        kind = special_kind(before.st_mode)
         if kind is not None:
             raise UnreadableFile(shown, f"{kind}, not a regular file")
         chunks: list[bytes] = []
@@ -261,7 +111,7 @@ def _read_bytes(path: Path, shown: str) -> bytes:
             chunks.append(chunk)
         after = os.fstat(fd)
     except OSError as error:
-        raise UnreadableFile(shown, _os_reason(error)) from None
+        raise UnreadableFile(shown, os_reason(error)) from None
     finally:
         os.close(fd)
     data = b"".join(chunks)

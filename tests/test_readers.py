@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from index.discovery import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, discover_files
 from index.errors import UnreadableFile
 from index.models import Article, Skipped
-from index.readers import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, discover_files, read_articles
+from index.readers import read_articles
 
 SAMPLE = Path(__file__).parent.parent / "index" / "sample" / "moscow-times-belarus-reserve.txt"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
