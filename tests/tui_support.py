@@ -9,6 +9,8 @@ from pathlib import Path
 
 from library_fixtures import embedder
 from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Static
 
 from qa import Library
 from tui.app import QAApp
@@ -56,7 +58,20 @@ async def ask(pilot: Pilot, question: str) -> TurnView:
         lambda: len(screen.turns) > before and screen.current is None,
         what=f"answer to {question!r}",
     )
+    view = screen.views[len(screen.turns)]
+    # The answer line is laid out for the "searching" text first; on a loaded machine a
+    # capture once caught it one row high, its citation cut off. Wait for the layout.
+    line = view.query_one(".answer-line", Static)
+    await wait_until(pilot, lambda: fits_its_content(line), what="answer line laid out")
     # The transcript scrolls to the new turn after the next refresh: let it.
     await pilot.pause(0.1)
     await pilot.pause()
-    return screen.views[len(screen.turns)]
+    return view
+
+
+def fits_its_content(widget: Widget) -> bool:
+    """Whether a widget's laid-out height is the height its current content needs."""
+    size = widget.content_size
+    return size.width > 0 and size.height == widget.get_content_height(
+        size, widget.app.size, size.width
+    )
