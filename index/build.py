@@ -4,6 +4,11 @@
 cancel event: the CLI turns its events into a progress line, the TUI into a progress
 bar, and both stop it the same way. The previous generation keeps answering until the
 single SQLite transaction that points `meta` at the new vector file commits.
+
+Before anything is written, the folder is checked (`index.build_folder`); an
+incremental build then checks the committed index as a load does (metadata and content
+digest), because it keeps unchanged rows and would otherwise record a new digest over
+damaged ones. `--full` is the fix for damage, so it skips that check.
 """
 
 from __future__ import annotations
@@ -18,16 +23,39 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index.build_folder import (
+    NOTHING_TO_INDEX,
+    cannot_write,
+    check_build_folder,
+    check_writable,
+    known_roots,
+    write_error_reason,
+)
 from index.chunking import Chunk, chunk_article
 from index.discovery import DEFAULT_MAX_BYTES, discover_files
 from index.embed import Embedder
 from index.embed_pipeline import EmbeddingPipeline
-from index.errors import BuildInterrupted, ModelMismatch, NoSpace, UnreadableFile, UsageError
+from index.errors import (
+    BuildInterrupted,
+    ModelMismatch,
+    NoSpace,
+    QAError,
+    UnreadableFile,
+    UsageError,
+)
 from index.lock import WriterLock
 from index.models import Article, Skipped
 from index.readers import parse_articles, read_file_bytes
-from index.schema import connect, is_no_space, read_meta
-from index.vectors import remove_stale_files
+from index.schema import (
+    check_content,
+    check_meta,
+    connect,
+    db_path,
+    is_committed,
+    is_no_space,
+    read_meta,
+)
+from index.vectors import remove_stale_files, vector_file_name
 from index.writer import commit_generation
 
 
@@ -93,7 +121,27 @@ def build_index(
         if not root.exists():
             raise UsageError(f"no such file or folder: {root}")
     index_dir = _absolute(index_dir)
-    with WriterLock(index_dir):
+    # Everything that can refuse the build does so before the folder, its lock file or
+    # its database is created.
+    covered = known_roots(index_dir)
+    if not new_roots and not db_path(index_dir).exists():
+        raise UsageError(
+            f"nothing to index: no index at {index_dir} yet; name a folder or file, "
+            f"e.g. `qa index build ~/news --index {index_dir}`"
+        )
+    if not new_roots and covered == []:
+        raise UsageError(NOTHING_TO_INDEX)
+    check_build_folder(index_dir, [*(covered or []), *new_roots])
+    check_writable(index_dir)
+    lock = WriterLock(index_dir)
+    try:
+        lock.acquire()
+    except OSError as error:
+        reason = write_error_reason(error)
+        if reason is None:
+            raise
+        raise cannot_write(index_dir, reason) from None
+    try:
         conn = connect(index_dir, create=True)
         try:
             yield from _build(
@@ -114,6 +162,8 @@ def build_index(
             raise
         finally:
             conn.close()
+    finally:
+        lock.release()
 
 
 def _build(
@@ -127,6 +177,9 @@ def _build(
     started: float,
 ) -> Iterator[BuildEvent]:
     meta = read_meta(conn)
+    if is_committed(meta) and not full:
+        check_meta(meta, index_dir)
+        check_content(conn, index_dir, meta)
     built_with = meta.get("model_id")
     if built_with and built_with != embedder.model_id:
         if not full:
@@ -135,10 +188,10 @@ def _build(
                 f"{embedder.model_id}; rebuild it with this model using `qa index build --full`"
             )
 
-    known_roots = [Path(r) for (r,) in conn.execute("SELECT root FROM sources")]
-    roots = list(dict.fromkeys([*known_roots, *new_roots]))
+    covered = [Path(r) for (r,) in conn.execute("SELECT root FROM sources")]
+    roots = list(dict.fromkeys([*covered, *new_roots]))
     if not roots:
-        raise UsageError("nothing to index: name a folder or file, e.g. `qa index build ~/news`")
+        raise UsageError(NOTHING_TO_INDEX)
 
     yield BuildProgress("scanning")
     skipped: list[Skipped] = []
@@ -204,6 +257,7 @@ def _build(
                     restat.append(state)
                     continue
                 state.articles = parse_articles(file, Path(state.root), data)
+                per_article = _chunked(state, embedder)
             except UnreadableFile as error:
                 skipped.append(Skipped(state.path, error.reason))
                 yield skipped[-1]
@@ -215,9 +269,6 @@ def _build(
             for article in state.articles:
                 for note in article.notes:
                     notes.append(f"{state.path}: {note}")
-            per_article = [
-                chunk_article(a, embedder.count_tokens, embedder.max_tokens) for a in state.articles
-            ]
             chunks_by_file[key] = per_article
             readable.append(state)
             embedding.add({c.text_sha: c.text for chunks in per_article for c in chunks})
@@ -244,7 +295,7 @@ def _build(
         for key in [*removed, *((s.root, s.path) for s in readable)]
         for aid in article_ids.get(key, [])
     ]
-    generation, counts = commit_generation(
+    generation, counts, checked = commit_generation(
         conn,
         index_dir,
         embedder=embedder,
@@ -253,9 +304,10 @@ def _build(
         files=[(s, chunks_by_file[(s.root, s.path)]) for s in readable],
         restat=restat,
         indexed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        full=full,
     )
-    previous = int(meta.get("generation", 0))
-    notes.extend(_clean_up(conn, index_dir, generation, previous, embedder.model_id))
+    notes.extend(checked)
+    notes.extend(_clean_up(conn, index_dir, generation, embedder.model_id))
     added = sum(1 for s in readable if (s.root, s.path) not in existing)
     yield BuildReport(
         index_dir=index_dir,
@@ -275,18 +327,19 @@ def _build(
 
 
 def _clean_up(
-    conn: sqlite3.Connection, index_dir: Path, generation: int, previous: int, model_id: str
+    conn: sqlite3.Connection, index_dir: Path, generation: int, model_id: str
 ) -> list[str]:
     """Remove what the committed generation no longer needs; failures are only notes.
 
     The build has committed by now, so a full disk or a locked file here must not turn
-    into an error that says the previous index was kept: the next build retries.
+    into an error that says the previous index was kept: the next build retries. Last,
+    the WAL is folded into the database: a reader that cannot write the folder (a
+    read-only mount) opens the database `immutable`, which never reads the WAL.
     """
     notes = []
     try:
-        remove_stale_files(
-            index_dir, keep={f"vectors-{generation}.faiss", f"vectors-{previous}.faiss"}
-        )
+        keep = {vector_file_name(generation), vector_file_name(generation - 1)}
+        remove_stale_files(index_dir, keep=keep)
     except OSError as error:
         notes.append(f"could not remove old vector files ({error.strerror}); the next build will")
     try:
@@ -298,7 +351,31 @@ def _clean_up(
         )
     except sqlite3.Error as error:
         notes.append(f"could not prune the embedding cache ({error}); the next build will")
+    try:
+        # TRUNCATE also empties the -wal file; a reader still on an older generation
+        # makes it stop short, which is harmless (readers that can write see the WAL).
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error:
+        pass
     return notes
+
+
+def _chunked(state: _FileState, embedder: Embedder) -> list[list[Chunk]]:
+    """The chunks of each article of one file; a failure is that file's skip line.
+
+    Readers bound what they hand on (`index.readers`), but one odd file must never end
+    the build for the rest, whatever the splitter meets in it.
+    """
+    try:
+        return [
+            chunk_article(a, embedder.count_tokens, embedder.max_tokens) for a in state.articles
+        ]
+    except QAError:
+        raise
+    except Exception as error:
+        raise UnreadableFile(
+            state.path, f"could not be split into passages ({type(error).__name__})"
+        ) from None
 
 
 def _check_cancel(cancel: threading.Event) -> None:

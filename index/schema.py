@@ -10,23 +10,53 @@ records `content_sha256`, a digest of every row and every index entry that answe
 `qa index verify` instead), and every load recomputes it. The cost is one sequential read
 of the answer-bearing part of the database per load (see `content_digest`); bytes outside
 any b-tree (free pages, unused space in a page) are not read and cannot change answers.
+A committed index without a well-formed digest (or generation, or vector file name) is
+damaged, never "older": switching the check off must not be one deleted row away.
+
+Hostile folders. Every file SQLite would open here (the database, its `-wal`, `-shm`
+and `-journal`) must be a regular file, checked by `stat` before SQLite opens it: a
+named pipe or a link to a device would block the first read forever. An index folder
+that cannot be written (a read-only mount, a folder without write permission) is opened
+read-only and `immutable` (SQLite then needs no `-shm`, which it could not create);
+that is safe only because nobody can write there, and only when no committed frames
+wait in the `-wal`, which immutable readers ignore: builds checkpoint after committing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
-from index.errors import IndexCorrupt, IndexMissing, NoSpace, SchemaTooNew
-from index.vectors import file_identity, remember, remembered
+from index.errors import (
+    IndexCorrupt,
+    IndexMissing,
+    IndexUnavailable,
+    NoSpace,
+    SchemaTooNew,
+    UsageError,
+)
+from index.vectors import (
+    file_identity,
+    not_regular_reason,
+    remember,
+    remembered,
+    vector_file_name,
+)
 
 SCHEMA_VERSION = 1
 DB_NAME = "library.sqlite"
 DIGEST_KEY = "content_sha256"
 UNDIGESTED_TABLES = frozenset({"embeddings"})
 """A cache keyed by text hash, written between commits; verify checks it against vectors."""
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside the database."""
+COUNT_KEYS = ("vector_count", "articles", "paragraphs", "passages", "sentences")
+_COUNT = re.compile(r"0|[1-9][0-9]{0,17}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,13 +106,75 @@ CREATE TABLE IF NOT EXISTS embeddings (
 """
 
 
+OWN_TABLES = frozenset(
+    {"meta", "sources", "articles", "paragraphs", "chunks", "embeddings", "sqlite_sequence"}
+)
+"""Tables of `_DDL` (and SQLite's own); `passage_fts` and its shadow tables come too."""
+
+
+def foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """Tables of the database that an index never creates: then it is someone else's."""
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+    return [n for n in names if n not in OWN_TABLES and not n.startswith("passage_fts")]
+
+
 def db_path(index_dir: Path) -> Path:
     return index_dir / DB_NAME
+
+
+def database_files(index_dir: Path) -> list[Path]:
+    """The database and the files SQLite keeps beside it, whether they exist or not."""
+    path = db_path(index_dir)
+    return [path, *(path.with_name(DB_NAME + suffix) for suffix in SIDE_SUFFIXES)]
+
+
+def check_database_files(index_dir: Path) -> None:
+    """Refuse a database (or side file) that is not a regular file, before SQLite opens it."""
+    for path in database_files(index_dir):
+        reason = not_regular_reason(path)
+        if reason is not None:
+            raise corrupt(path, reason)
+
+
+def can_write(index_dir: Path) -> bool:
+    """Whether this process may change the index folder and its database."""
+    path = db_path(index_dir)
+    folder_ok = os.access(index_dir, os.W_OK | os.X_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def open_database(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
+    """A SQLite connection to the index database: read-write where the folder is writable,
+    read-only (see the module docstring) where it is not. Checks the files first."""
+    check_database_files(index_dir)
+    path = db_path(index_dir)
+    options: dict = {"isolation_level": None, "check_same_thread": False, "timeout": 30}
+    if create or can_write(index_dir):
+        return sqlite3.connect(path, **options)
+    wal = path.with_name(DB_NAME + "-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except OSError:
+        pending = False
+    mode = "mode=ro" if pending else "mode=ro&immutable=1"
+    conn = sqlite3.connect(f"file:{quote(str(path))}?{mode}", uri=True, **options)
+    if pending:
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_schema").fetchone()
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise IndexUnavailable(
+                f"{path}: cannot be read without write access to {index_dir}: its last "
+                f"changes are still in {wal.name}; run any `qa` command on it once with "
+                "write access"
+            ) from None
+    return conn
 
 
 def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
     """Open the index database; a missing one is IndexMissing unless `create`."""
     path = db_path(index_dir)
+    check_database_files(index_dir)
     if not create and not path.exists():
         raise IndexMissing(
             f"no index at {index_dir}; build one with `qa index build PATH --index {index_dir}`"
@@ -90,19 +182,14 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
     if create:
         index_dir.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn = open_database(index_dir, create=create)
         conn.execute("PRAGMA foreign_keys = ON")
         if create:
             conn.execute("PRAGMA journal_mode = WAL")
         # FULL makes every commit durable before `meta` is trusted to name a vector file.
         conn.execute("PRAGMA synchronous = FULL")
         if create:
-            conn.executescript(_DDL)
-            if read_meta(conn).get("schema_version") is None:
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
+            _create_tables(conn, index_dir)
         check_schema(conn, index_dir)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         # A flipped bit in stored text (even the schema's) fails to decode: damage too.
@@ -111,6 +198,22 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
             raise NoSpace(f"no space left on device for {path}{kept}") from None
         raise corrupt(path, f"not a readable index database ({error})") from None
     return conn
+
+
+def _create_tables(conn: sqlite3.Connection, index_dir: Path) -> None:
+    """Create the schema in one transaction (a kill halfway leaves none of it), and only
+    in a database that is empty or already an index: never in someone else's."""
+    foreign = foreign_tables(conn)
+    if foreign:
+        conn.close()
+        raise UsageError(
+            f"{db_path(index_dir)} is not an article-qa index (it holds a table named "
+            f"{foreign[0][:40]!r}); choose another folder for the index"
+        )
+    conn.executescript(
+        f"BEGIN;{_DDL};INSERT OR IGNORE INTO meta (key, value) "
+        f"VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"
+    )
 
 
 def is_no_space(error: BaseException, folder: Path) -> bool:
@@ -181,10 +284,14 @@ def _digest_rows(digest: hashlib._Hash, rows: sqlite3.Cursor) -> None:
 
 
 def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str]) -> None:
-    """Refuse a database whose rows differ from what its last commit recorded."""
+    """Refuse a database whose rows differ from what its last commit recorded.
+
+    Call `check_meta` first: a committed index always records a digest, so a missing
+    one is damage (or tampering), never a reason to skip the check.
+    """
     expected = meta.get(DIGEST_KEY)
-    if expected is None:
-        return  # built before digests were recorded: nothing to compare against
+    if expected is None or not _SHA256.fullmatch(expected):
+        raise corrupt(db_path(index_dir), f"index metadata damaged: {_named(DIGEST_KEY, meta)}")
     # Digesting every row costs ~0.1-0.3 s on a 2k-paragraph library, most of a cold
     # `qa ask`: like the vector file, it is done once per on-disk identity of the database
     # (and of a WAL holding frames); any write changes that identity. `qa index verify`
@@ -205,6 +312,53 @@ def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str
         remember(key, identity, expected)
 
 
+COMMIT_KEYS = ("generation", "vector_file", "vector_sha256", "vector_count", DIGEST_KEY)
+"""`meta` keys only a commit writes: any of them means a build has completed."""
+
+
+def is_committed(meta: dict[str, str]) -> bool:
+    """Whether a build has ever committed (a `meta` with some keys lost is still one)."""
+    return any(key in meta for key in COMMIT_KEYS)
+
+
+def check_meta(meta: dict[str, str], index_dir: Path) -> int:
+    """Refuse `meta` of a committed index unless every value a load relies on is well
+    formed; returns the generation.
+
+    The vector file must be named exactly after the generation, so `meta` can never
+    point a reader (or a build's clean-up) at a file outside the folder or a user's own.
+    """
+
+    def damaged(what: str) -> IndexCorrupt:
+        return corrupt(db_path(index_dir), f"index metadata damaged: {what}")
+
+    generation = meta.get("generation", "")
+    if not _COUNT.fullmatch(generation) or int(generation) < 1:
+        raise damaged(_named("generation", meta, "is not a positive whole number"))
+    if meta.get("vector_file") != vector_file_name(int(generation)):
+        raise damaged(_named("vector_file", meta, f"is not {vector_file_name(int(generation))}"))
+    for key in (DIGEST_KEY, "vector_sha256"):
+        if not _SHA256.fullmatch(meta.get(key, "")):
+            raise damaged(_named(key, meta, "is not a sha256 digest"))
+    for key in COUNT_KEYS:
+        if not _COUNT.fullmatch(meta.get(key, "")):
+            raise damaged(_named(key, meta, "is not a count"))
+    if not _COUNT.fullmatch(meta.get("dim", "")) or int(meta["dim"]) < 1:
+        raise damaged(_named("dim", meta, "is not a positive whole number"))
+    if not meta.get("model_id", "").strip():
+        raise damaged(_named("model_id", meta))
+    return int(generation)
+
+
+def _named(key: str, meta: dict[str, str], problem: str = "") -> str:
+    """How a damaged `meta` value is quoted in a message: short, control characters escaped."""
+    if key not in meta:
+        return f"{key} is missing"
+    value = meta[key]
+    shown = repr(value[:40] + ("..." if len(value) > 40 else ""))
+    return f"{key} {shown} {problem or 'is not valid'}"
+
+
 def database_identity(index_dir: Path) -> list[int] | None:
     """Stat identity of the database file plus its WAL when the WAL holds frames."""
     try:
@@ -221,7 +375,9 @@ def database_identity(index_dir: Path) -> list[int] | None:
 
 
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    # As text whatever was stored (a BLOB or a number written by another tool), so that
+    # checking a value never meets a type it does not expect.
+    return dict(conn.execute("SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM meta"))
 
 
 def check_schema(conn: sqlite3.Connection, index_dir: Path) -> None:

@@ -17,9 +17,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.errors import IndexCorrupt, IndexMissing, ModelMismatch
+from index.errors import IndexCorrupt, IndexMissing, IndexUnavailable, ModelMismatch
 from index.records import ChunkLayout, ChunkRecord, ParagraphEntry
-from index.schema import check_content, connect, corrupt, db_path, read_meta
+from index.schema import (
+    check_content,
+    check_meta,
+    connect,
+    corrupt,
+    db_path,
+    is_committed,
+    open_database,
+    read_meta,
+)
 from index.vectors import index_kind, load_vector_file, single_query_threads, stored_vectors
 
 if TYPE_CHECKING:
@@ -80,9 +89,8 @@ class IndexSnapshot:
         self._frequencies: dict[str, int] = {}
         self._layouts: dict[int, ParagraphEntry] = {}
         # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
-        self._probe = sqlite3.connect(
-            db_path(index_dir), isolation_level=None, timeout=30, check_same_thread=False
-        )
+        # Read-only where the folder cannot be written, like `conn` (index.schema).
+        self._probe = open_database(index_dir)
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None) -> IndexSnapshot:
@@ -95,11 +103,12 @@ class IndexSnapshot:
                 conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
                 conn.execute("BEGIN")
                 meta = read_meta(conn)
-                if "generation" not in meta:
+                if not is_committed(meta):
                     raise IndexMissing(
                         f"the index at {index_dir} has never completed a build; "
                         f"run `qa index build PATH --index {index_dir}`"
                     )
+                check_meta(meta, index_dir)
                 if model_id is not None and meta["model_id"] != model_id:
                     raise ModelMismatch(
                         f"the index at {index_dir} was built with model {meta['model_id']} "
@@ -132,7 +141,8 @@ class IndexSnapshot:
 
     def is_current(self) -> bool:
         row = self._probe.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return row is not None and int(row[0]) == self.generation
+        # Compared as text: a damaged value means "not ours", and reopening says why.
+        return row is not None and row[0] == str(self.generation)
 
     def info(self) -> IndexInfo:
         sources = tuple(r[0] for r in self._conn.execute("SELECT root FROM sources ORDER BY root"))
@@ -344,6 +354,11 @@ class IndexSnapshot:
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    def count_articles(self, where_sql: str = "1", params: tuple = ()) -> int:
+        """Articles matching a condition over `a` (to say what a filter excluded)."""
+        sql = f"SELECT count(*) FROM articles a WHERE {where_sql}"
+        return int(self._conn.execute(sql, params).fetchone()[0])
+
 
 def _exact_among(
     snapshot: IndexSnapshot, queries: np.ndarray, k: int, allowed: np.ndarray
@@ -381,11 +396,11 @@ def _record(row: tuple) -> ChunkRecord:
 
 def _generation_moved(index_dir: Path, seen: dict[str, str]) -> bool:
     try:
-        conn = sqlite3.connect(db_path(index_dir), isolation_level=None, timeout=30)
+        conn = open_database(index_dir)
         try:
             now = read_meta(conn).get("generation")
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except (sqlite3.DatabaseError, IndexUnavailable):
         return False
     return now is not None and now != seen.get("generation")

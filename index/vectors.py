@@ -22,6 +22,12 @@ changes that identity (ctime cannot be set back), so the file is hashed again an
 damaged one is refused as before. A file is remembered only once its times are
 `SETTLE_SECONDS` old, so a write landing in the same coarse clock tick as the hash
 (the "racy git" problem) can never hide behind a remembered identity.
+
+Hostile folders. A vector file that is a named pipe, or a link to `/dev/zero`, would
+block or never end a read: only regular files are hashed or mapped, checked by `stat`
+and, where the file is read, by `fstat` on a descriptor opened without blocking. The
+index deletes only files whose names it writes (`vectors-<N>.faiss` and its temporary),
+matched exactly: an index folder shared with other files must never lose one of them.
 """
 
 from __future__ import annotations
@@ -29,13 +35,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.errors import IndexCorrupt
+from index.errors import IndexCorrupt, QAError
 from index.locations import cache_dir
 
 if TYPE_CHECKING:
@@ -52,9 +60,31 @@ vectors but 0.71 at 1M (0.85 even searching with ef 1024): the graph barely link
 bytes per vector."""
 HNSW_EF_SEARCH = 256
 """Candidates explored per query; FAISS uses max(this, k), and retrieval asks k=200."""
+VECTOR_FILE = re.compile(r"vectors-(0|[1-9][0-9]{0,17})\.faiss(\.tmp)?")
+"""Exactly the names of the vector files (and their temporaries) a build writes."""
 VERIFIED_CACHE = "verified-vectors.json"
 SETTLE_SECONDS = 2.0
 _VERIFIED_KEEP = 64
+
+
+UNIT_NORM_TOLERANCE = 1e-3
+"""How far from 1 a stored vector's L2 norm may be. The model's vectors are normalised
+in float32 (norms within ~1e-6 of 1); a flipped exponent or sign-and-exponent bit moves
+a norm by far more, and a NaN or infinity is never within it."""
+
+
+def invalid_rows(vectors: np.ndarray) -> np.ndarray:
+    """Mask of the rows that are not finite unit vectors (damaged, or never a model's).
+
+    In blocks, so a million rows cost a few MB of temporaries, not a copy of the matrix.
+    """
+    bad = np.zeros(len(vectors), dtype=bool)
+    for start in range(0, len(vectors), 65536):
+        block = np.asarray(vectors[start : start + 65536], dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        bad[start : start + len(block)] = ~(np.abs(norms - 1.0) <= UNIT_NORM_TOLERANCE)
+    return bad
 
 
 def vector_file_name(generation: int) -> str:
@@ -83,6 +113,14 @@ def build_vector_index(
         base.hnsw.efSearch = HNSW_EF_SEARCH
     else:
         base = faiss.IndexFlatIP(dim)
+    # The last check before a vector becomes searchable: a damaged one (score ~3e36)
+    # would top every answer. Builds re-embed bad cached vectors before they get here.
+    bad = invalid_rows(vectors)
+    if bad.any():
+        raise QAError(
+            f"refusing to write {int(bad.sum())} vectors that are not finite unit vectors "
+            f"(first: chunk {int(np.asarray(ids)[bad][0])}); previous index kept"
+        )
     index = faiss.IndexIDMap2(base)
     # Queries set FAISS to one thread (see `single_query_threads`); a build uses all cores.
     faiss.omp_set_num_threads(os.cpu_count() or 1)
@@ -137,6 +175,11 @@ def write_vector_file(index: faiss.Index, folder: Path, generation: int) -> tupl
     return name, digest.hexdigest()
 
 
+def is_vector_file_name(name: str) -> bool:
+    """Whether `name` is one a build writes: `vectors-<N>.faiss` or its temporary."""
+    return VECTOR_FILE.fullmatch(name) is not None
+
+
 def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Index:
     """Map a committed vector file, refusing one whose bytes or size do not match meta."""
     import faiss
@@ -147,13 +190,17 @@ def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Ind
         raise IndexCorrupt(
             f"{path}: vector file is missing; run `qa index build --full` to rebuild"
         ) from None
-    if not remembered(str(path.resolve()), before, sha256):
-        if file_sha256(path) != sha256:
-            raise IndexCorrupt(
-                f"{path}: vector file checksum does not match the index; "
-                "run `qa index verify`, then `qa index build --full`"
-            )
-        remember(str(path.resolve()), before, sha256)
+    except OSError as error:
+        raise IndexCorrupt(f"{path}: vector file unreadable ({error.strerror})") from None
+    reason = not_regular_reason(path)
+    if reason is not None:
+        raise IndexCorrupt(f"{path}: {reason}; run `qa index build --full` to rebuild")
+    known = remembered(str(path.resolve()), before, sha256)
+    if not known and file_sha256(path) != sha256:
+        raise IndexCorrupt(
+            f"{path}: vector file checksum does not match the index; "
+            "run `qa index verify`, then `qa index build --full`"
+        )
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError as error:
@@ -171,6 +218,15 @@ def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Ind
             f"{path}: holds {index.ntotal} vectors of dimension {index.d}, "
             f"the index expects {count} of dimension {dim}; run `qa index build --full`"
         )
+    if not known:
+        # Once per file identity, with its pages just read by the hash: a file written
+        # before vectors were checked may hold one that would top every answer.
+        if invalid_rows(stored_vectors(index)[1]).any():
+            raise IndexCorrupt(
+                f"{path}: holds vectors that are not finite unit vectors (damaged); "
+                "run `qa index build --full`"
+            )
+        remember(str(path.resolve()), before, sha256)
     return index
 
 
@@ -185,8 +241,9 @@ def _verified_path() -> Path:
 
 def _read_verified() -> dict:
     try:
-        data = json.loads(_verified_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with os.fdopen(open_regular(_verified_path()), "rb") as handle:
+            data = json.loads(handle.read(1 << 20).decode("utf-8"))
+    except (OSError, ValueError, RecursionError, IndexCorrupt):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -236,9 +293,59 @@ def stored_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
     return ids, matrix
 
 
+def not_regular_reason(path: Path) -> str | None:
+    """Why `path` cannot be read as an index file ("not a regular file (a named pipe)"),
+    or None for a regular file or one that does not exist. Never opens it."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if os.path.lexists(path):
+            # A dangling or looping link, or a folder we may not enter: never readable.
+            return f"cannot be opened ({error.strerror})"
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return f"not a regular file ({_kind(mode)})"
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def open_regular(path: Path) -> int:
+    """A read-only descriptor of `path`, refusing (IndexCorrupt) anything but a regular file.
+
+    Opened without blocking (a named pipe would wait for a writer forever), then checked
+    with `fstat` on the very descriptor that will be read, so a swap in between is caught.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IndexCorrupt(
+                f"{path}: not a regular file ({_kind(mode)}); run `qa index build --full`"
+            )
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with os.fdopen(open_regular(path), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -252,6 +359,24 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def stale_files(folder: Path, keep: set[str]) -> list[Path]:
+    """Vector files and temporaries of this index not named in `keep`, by exact name.
+
+    Only names a build writes match (`is_vector_file_name`): `vectors-2023.csv` or a
+    folder named like a vector file is never the index's to delete.
+    """
+    found = []
+    for path in folder.glob("vectors-*"):
+        if is_vector_file_name(path.name) and path.name not in keep:
+            try:
+                if stat.S_ISDIR(path.lstat().st_mode):
+                    continue
+            except OSError:
+                continue
+            found.append(path)
+    return sorted(found)
+
+
 def remove_stale_files(folder: Path, keep: set[str]) -> list[str]:
     """Delete vector files and temporaries not named in `keep`; returns what was removed.
 
@@ -259,8 +384,7 @@ def remove_stale_files(folder: Path, keep: set[str]) -> list[str]:
     `meta` a moment before the commit can still open the file it names.
     """
     removed = []
-    for path in folder.glob("vectors-*"):
-        if path.name not in keep:
-            path.unlink(missing_ok=True)
-            removed.append(path.name)
+    for path in stale_files(folder, keep):
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
     return removed

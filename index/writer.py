@@ -6,6 +6,8 @@ transaction; the vector file is durable (fsynced, renamed, folder fsynced) befor
 anywhere before it leaves the previous generation exactly as it was; a failure (disk
 full, interrupt) also removes the uncommitted vector file so that it holds no space.
 The same transaction records `content_sha256` (index.schema) so loads detect damage.
+Vectors come from the `embeddings` cache and are checked before they are written
+(`index.cached_vectors`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
+from index.cached_vectors import checked_vectors
 from index.chunking import Chunk
 from index.embed import Embedder
-from index.errors import UsageError
+from index.errors import IndexCorrupt, UsageError
 from index.models import Article
-from index.schema import DIGEST_KEY, content_digest, read_meta, write_meta
-from index.vectors import TMP_SUFFIX, build_vector_index, vector_file_name, write_vector_file
+from index.schema import DIGEST_KEY, check_meta, content_digest, is_committed, read_meta, write_meta
+from index.vectors import (
+    TMP_SUFFIX,
+    VECTOR_FILE,
+    build_vector_index,
+    vector_file_name,
+    write_vector_file,
+)
 
 # Paragraph text shared by this many articles of one source is page furniture.
 REPEATED_PARAGRAPH_ARTICLES = 3
@@ -50,11 +57,13 @@ def commit_generation(
     files: list[tuple[FileToIndex, list[list[Chunk]]]],
     restat: list[Any],
     indexed_at: str,
-) -> tuple[int, dict[str, int]]:
-    """Apply the build's changes and commit generation N+1; returns (N+1, counts)."""
+    full: bool = False,
+) -> tuple[int, dict[str, int], list[str]]:
+    """Apply the build's changes and commit generation N+1; returns (N+1, counts, notes)."""
     conn.execute("BEGIN IMMEDIATE")
     generation = 0
     try:
+        previous_meta = read_meta(conn)
         previous_articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         for root in roots:
             conn.execute(
@@ -75,8 +84,10 @@ def commit_generation(
                 f"the build found no articles; keeping the existing index of "
                 f"{previous_articles} articles at {index_dir}"
             )
-        ids, vectors = _all_vectors(conn, embedder.model_id, embedder.dim)
-        generation = int(read_meta(conn).get("generation", 0)) + 1
+        ids, vectors, notes = checked_vectors(
+            conn, index_dir, embedder, previous_meta, compare=not full
+        )
+        generation = next_generation(index_dir, previous_meta)
         _crash_point("before-vector-write")
         name, sha = write_vector_file(
             build_vector_index(ids, vectors, embedder.dim), index_dir, generation
@@ -109,7 +120,27 @@ def commit_generation(
             _remove_uncommitted(conn, index_dir, generation)
         raise
     _crash_point("after-commit")
-    return generation, counts
+    return generation, counts, notes
+
+
+def next_generation(index_dir: Path, meta: dict[str, str]) -> int:
+    """One past the last committed generation.
+
+    When `meta` is too damaged to say (only a `--full` build gets this far), one past
+    every vector file in the folder instead, so no file a reader may map is rewritten.
+    """
+    if not is_committed(meta):
+        return 1
+    try:
+        return check_meta(meta, index_dir) + 1
+    except IndexCorrupt:
+        pass
+    on_disk = [
+        int(match.group(1))
+        for path in index_dir.iterdir()
+        if (match := VECTOR_FILE.fullmatch(path.name))
+    ]
+    return max(on_disk, default=0) + 1
 
 
 def _delete_articles(conn: sqlite3.Connection, article_ids: list[int]) -> None:
@@ -239,25 +270,6 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
         "(SELECT COUNT(*) FROM chunks WHERE kind = 'sentence')"
     ).fetchone()
     return dict(zip(("articles", "paragraphs", "passages", "sentences"), row, strict=True))
-
-
-def _all_vectors(
-    conn: sqlite3.Connection, model_id: str, dim: int
-) -> tuple[np.ndarray, np.ndarray]:
-    rows = conn.execute(
-        "SELECT c.id, e.vector FROM chunks c LEFT JOIN embeddings e "
-        "ON e.text_sha = c.text_sha AND e.model_id = ? ORDER BY c.id",
-        (model_id,),
-    ).fetchall()
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    blobs = [blob for _, blob in rows]
-    width = dim * 4
-    for chunk_id, blob in rows:
-        if blob is None or len(blob) != width:
-            raise RuntimeError(f"chunk {chunk_id} has no stored vector of dimension {dim}")
-    # One join and one view instead of a copy per row.
-    vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(rows), dim)
-    return ids, vectors
 
 
 def _remove_uncommitted(conn: sqlite3.Connection, index_dir: Path, generation: int) -> None:
