@@ -20,6 +20,11 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", 
 DEFAULT_MAX_BYTES: int = 20_000_000
 """Larger files are skipped: an article is kilobytes; tens of megabytes is a dump or a log."""
 
+MAX_DEPTH = 64
+"""Folders nested deeper than this under a library folder are skipped, each with one line.
+Articles sit a few levels deep; a tree hundreds deep is generated, and its paths approach
+the system's length limit. The walk keeps its own stack, so depth costs no recursion."""
+
 _MB = 1_000_000
 
 
@@ -73,14 +78,20 @@ def discover_files(root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterato
     yield from _walk(root, os.path.realpath(root), max_bytes)
 
 
-def _walk(folder: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
-    except OSError as error:
-        yield Skipped(printable(folder), f"cannot list folder: {os_reason(error)}")
+def _walk(root: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
+    """Depth first in sorted order, with a stack of listings rather than recursion: a
+    recursive walk ended the whole build with RecursionError in a tree 1,200 deep."""
+    stack: list[Iterator[os.DirEntry[str]]] = []
+    listing = _listing(root)
+    if isinstance(listing, Skipped):
+        yield listing
         return
-    for entry in entries:
+    stack.append(listing)
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
         path = Path(entry.path)
         try:
             link = entry.is_symlink()
@@ -96,13 +107,30 @@ def _walk(folder: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipp
                 yield Skipped(printable(path), "name is not valid UTF-8; rename it to index it")
             elif link:
                 yield from _follow_link(path, real_root, max_bytes)
+            elif is_dir and len(stack) > MAX_DEPTH:
+                yield Skipped(
+                    printable(path), f"folder nested more than {MAX_DEPTH} levels deep: not read"
+                )
             elif is_dir:
-                yield from _walk(path, real_root, max_bytes)
+                listing = _listing(path)
+                if isinstance(listing, Skipped):
+                    yield listing
+                else:
+                    stack.append(listing)
             else:
                 yield from _check_file(path, entry.stat(follow_symlinks=False), max_bytes)
         except OSError as error:
             # The entry vanished or cannot be examined between listing and stat.
             yield Skipped(printable(path), os_reason(error))
+
+
+def _listing(folder: Path) -> Iterator[os.DirEntry[str]] | Skipped:
+    """The entries of `folder`, sorted by name, read at once (no folder handle stays open)."""
+    try:
+        with os.scandir(folder) as listing:
+            return iter(sorted(listing, key=lambda e: e.name))
+    except OSError as error:
+        return Skipped(printable(folder), f"cannot list folder: {os_reason(error)}")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -123,6 +151,11 @@ def _undecodable(name: str) -> bool:
 def _follow_link(path: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:
     try:
         target = os.path.realpath(path, strict=True)
+    except RecursionError:
+        # Python 3.11 resolves each link of a chain in a nested call: a chain of a
+        # thousand links inside the folder would end the build otherwise.
+        yield Skipped(printable(path), "symlink chain too long to follow")
+        return
     except OSError as error:
         if error.errno == errno.ELOOP:
             yield Skipped(printable(path), "symlink loop")

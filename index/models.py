@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paragraph:
     ordinal: int
     """0-based block (or line) ordinal in the source file: what citations and eval gold use."""
@@ -19,7 +19,7 @@ class Paragraph:
     """Newsletter/donation appeal or page furniture: kept and citable, ranked below news."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     key: str
     """Stable identity inside the library: the path relative to its source folder, with
@@ -37,14 +37,14 @@ class Article:
     """Things the reader had to work around (e.g. "decoded as cp1252"), for the build report."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     start: int
     end: int
     """Character range [start, end) inside the paragraph text."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """A file the build could not index, with the reason shown in the build report."""
 

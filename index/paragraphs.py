@@ -21,8 +21,25 @@ from index.models import Article, Paragraph
 
 FRONT_MATTER_KEYS = frozenset({"title", "source", "url", "published", "author", "date"})
 
+MAX_FIELD_CHARS = 1_000
+"""Longest title, source, URL, author or date kept from front matter or metadata."""
+PARAGRAPH_ALLOWANCE = 10_000
+MIN_CHARS_PER_PARAGRAPH = 16
+"""A text may hold `PARAGRAPH_ALLOWANCE` non-blank lines, plus one per this many characters
+beyond that: every paragraph costs a vector and rows (some kilobytes), so an 18 MB file of
+2-byte lines would cost gigabytes. The densest articles of the eval sets (award lists)
+have 484 lines, at 44 characters a line. `index.chunking` holds sentences to the same
+budget."""
+
+
+class TooManyLines(ValueError):
+    """A text with more short lines than its size allows (see `MIN_CHARS_PER_PARAGRAPH`)."""
+
+
 _KEY_VALUE = re.compile(r"\s*(title|source|url|published|author|date)\s*:(.*)", re.IGNORECASE)
-_MD_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*")
+# The opening of an ATX heading; its closing `#`s are found by `_heading`, without the
+# lazy `(.*?)(?:\s+#+)?\s*` that backtracked quadratically over a long line of spaces.
+_MD_HEADING_START = re.compile(r"\s{0,3}(#{1,6})\s+")
 
 
 def normalise_newlines(text: str) -> str:
@@ -38,9 +55,12 @@ def split_paragraphs(
     """Front-matter metadata and the `(ordinal, text)` paragraphs of `text`.
 
     With `markdown`, heading marks are stripped, and a level-1 heading that is the first
-    paragraph provides the title when the front matter names none.
+    paragraph provides the title when the front matter names none. Raises `TooManyLines`
+    for a text of more short lines than its size allows.
     """
-    lines = normalise_newlines(text).split("\n")
+    text = normalise_newlines(text)
+    _check_density(text)
+    lines = text.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
     if not filled:
         return {}, []
@@ -77,10 +97,36 @@ def split_paragraphs(
             parts = [_strip_heading(part) for part in parts]
         paragraphs.append((ordinal, " ".join(part for part in parts if part)))
     if markdown and "title" not in metadata and groups:
-        heading = _MD_HEADING.fullmatch(groups[0][1][0]) if len(groups[0][1]) == 1 else None
-        if heading and len(heading.group(1)) == 1 and heading.group(2):
-            metadata["title"] = heading.group(2)
+        heading = _heading(groups[0][1][0]) if len(groups[0][1]) == 1 else None
+        if heading and heading[0] == 1 and heading[1]:
+            metadata["title"] = heading[1]
     return metadata, [(ordinal, text) for ordinal, text in paragraphs if text]
+
+
+_FILLED_LINE = re.compile(r"^[^\S\n]*\S", re.MULTILINE)
+
+
+def allowed_paragraphs(chars: int) -> int:
+    """How many paragraphs (or non-blank lines) a text of `chars` characters may hold."""
+    return PARAGRAPH_ALLOWANCE + chars // MIN_CHARS_PER_PARAGRAPH
+
+
+def too_many_lines(count: int, chars: int, what: str = "lines") -> TooManyLines:
+    return TooManyLines(
+        f"{count:,} {what} in {chars:,} characters: too many short {what} (at most "
+        f"{PARAGRAPH_ALLOWANCE:,} plus one per {MIN_CHARS_PER_PARAGRAPH} characters); "
+        "split it into smaller files"
+    )
+
+
+def _check_density(text: str) -> None:
+    """Raise `TooManyLines` before the lines of an over-dense text are made into objects."""
+    allowed = allowed_paragraphs(len(text))
+    if text.count("\n") < allowed:
+        return
+    filled = sum(1 for _ in _FILLED_LINE.finditer(text))
+    if filled > allowed:
+        raise too_many_lines(filled, len(text))
 
 
 def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
@@ -97,9 +143,22 @@ def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
     return blocks
 
 
+def _heading(line: str) -> tuple[int, str] | None:
+    """Level and text of a markdown heading line (`## Text ##`), or None."""
+    opening = _MD_HEADING_START.match(line)
+    if opening is None:
+        return None
+    body = line[opening.end() :].rstrip()
+    # Closing `#`s count only after whitespace: "# C#" keeps its sharp.
+    unclosed = body.rstrip("#")
+    if unclosed != body and unclosed[-1:].isspace():
+        body = unclosed.rstrip()
+    return len(opening.group(1)), body
+
+
 def _strip_heading(line: str) -> str:
-    heading = _MD_HEADING.fullmatch(line)
-    return heading.group(2) if heading else line
+    heading = _heading(line)
+    return heading[1] if heading else line
 
 
 _MONTHS = {
@@ -126,11 +185,15 @@ _MONTHS = {
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[t\s].*)?")
 _MONTH_FIRST = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b.*")
 _DAY_FIRST = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})\b.*")
+_MAX_DATE_CHARS = 200
 _WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+")
 
 
 def normalise_date(value: str) -> str | None:
     """`value` as an ISO date (YYYY-MM-DD), or None when it is not a recognisable day."""
+    if len(value) > _MAX_DATE_CHARS:
+        # Not a date; and the weekday search below is quadratic in a long value.
+        return None
     text = value.strip().lower()
     parts: tuple[int, int, int] | None = None
     if match := _ISO.fullmatch(text):
@@ -151,6 +214,11 @@ def normalise_date(value: str) -> str | None:
         return date(*parts).isoformat()
     except ValueError:
         return None
+
+
+def excerpt(value: str, limit: int = 40) -> str:
+    """`value` quoted for a note, cut to `limit` characters: notes are one short line."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}..."
 
 
 def title_from_filename(name: str) -> str:
@@ -200,21 +268,30 @@ _APPEAL_MAX_CHARS = 500
 def detect_boilerplate(paragraphs: list[tuple[int, str]]) -> set[int]:
     """Ordinals of paragraphs that are newsletter/donation appeals or page furniture."""
     flagged: set[int] = set()
+    # Position of the last paragraph hinting at an appeal, found once when first needed:
+    # looking through the rest again for every header was quadratic in the paragraphs.
+    last_hint: int | None = None
     for position, (ordinal, text) in enumerate(paragraphs):
         stripped = text.strip()
-        rest = paragraphs[position:]
-        if (
-            len(stripped) <= 80
-            and _APPEAL_HEADER.fullmatch(stripped)
-            and any(_APPEAL_HINT.search(text) for _, text in rest[1:])
-        ):
-            flagged.update(o for o, _ in rest)
-            break
+        if len(stripped) <= 80 and _APPEAL_HEADER.fullmatch(stripped):
+            if last_hint is None:
+                last_hint = _last_hint(paragraphs)
+            if last_hint > position:
+                flagged.update(o for o, _ in paragraphs[position:])
+                break
         if len(stripped) <= 60 and _FURNITURE.fullmatch(stripped):
             flagged.add(ordinal)
         elif len(stripped) <= _APPEAL_MAX_CHARS and _APPEAL.search(stripped):
             flagged.add(ordinal)
     return flagged
+
+
+def _last_hint(paragraphs: list[tuple[int, str]]) -> int:
+    """Position of the last paragraph with an appeal hint, or -1."""
+    for position in range(len(paragraphs) - 1, -1, -1):
+        if _APPEAL_HINT.search(paragraphs[position][1]):
+            return position
+    return -1
 
 
 def build_article(
@@ -238,12 +315,17 @@ def build_article(
     merged: dict[str, str] = {k: v.strip() for k, v in (metadata or {}).items() if v and v.strip()}
     merged.update(found)
     all_notes = list(notes)
+    for name, value in merged.items():
+        if len(value) > MAX_FIELD_CHARS:
+            # A title of megabytes would be stored and shown with every hit.
+            merged[name] = value[:MAX_FIELD_CHARS]
+            all_notes.append(f"{name} cut to {MAX_FIELD_CHARS:,} characters")
     published = None
     raw_date = merged.get("published") or merged.get("date")
     if raw_date:
         published = normalise_date(raw_date)
         if published is None:
-            all_notes.append(f"date not recognised: {raw_date!r}")
+            all_notes.append(f"date not recognised: {excerpt(raw_date)}")
     boilerplate = detect_boilerplate(paragraphs)
     return Article(
         key=key,

@@ -10,21 +10,25 @@ to the console.
 from __future__ import annotations
 
 import codecs
-import html
 import json
-import logging
 import os
 import re
-import warnings
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from index.discovery import SUPPORTED_SUFFIXES, os_reason, printable, special_kind
 from index.errors import UnreadableFile
+from index.html_text import MAX_HTML_DEPTH, extract_main_text, nested_deeper_than, strip_tags
 from index.models import Article
-from index.paragraphs import build_article, normalise_newlines, title_from_filename
+from index.paragraphs import (
+    TooManyLines,
+    allowed_paragraphs,
+    build_article,
+    normalise_newlines,
+    title_from_filename,
+    too_many_lines,
+)
 
 # Leading bytes of formats that are certainly not text, whatever their suffix says.
 _MAGIC = (
@@ -55,8 +59,26 @@ def read_file_bytes(path: Path) -> bytes:
 
 
 def parse_articles(path: Path, root: Path, data: bytes) -> list[Article]:
-    """The article(s) in `data`, the bytes of the file at `path` under `root`."""
+    """The article(s) in `data`, the bytes of the file at `path` under `root`.
+
+    Raises `UnreadableFile` for anything that goes wrong: one file's failure, even one
+    nobody foresaw, is that file's skip line, never the end of the build.
+    """
     shown = printable(path)
+    try:
+        return _parse_articles(path, root, data, shown)
+    except UnreadableFile:
+        raise
+    except TooManyLines as error:
+        raise UnreadableFile(shown, str(error)) from None
+    except RecursionError:
+        raise UnreadableFile(shown, "nested too deeply to read") from None
+    except Exception as error:  # noqa: BLE001 - turned into this file's skip line
+        # The type only: an exception's message may quote the file's content.
+        raise UnreadableFile(shown, f"could not be read ({type(error).__name__})") from None
+
+
+def _parse_articles(path: Path, root: Path, data: bytes, shown: str) -> list[Article]:
     suffix = path.suffix.lower()
     if not data.strip():
         raise UnreadableFile(shown, "empty file")
@@ -186,64 +208,19 @@ def _looks_binary(text: str) -> bool:
     return controls > max(8, len(sample) // 50)
 
 
-_QUIET_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
-
-
-def _extract_html(text: str) -> tuple[str | None, dict[str, str | None]]:
-    # Imported here: trafilatura takes half a second to import and only HTML needs it.
-    import trafilatura
-
-    for name in _QUIET_LOGGERS:
-        # Its warnings about odd markup would land on the user's console mid-build.
-        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            document: Any = trafilatura.bare_extraction(
-                text, with_metadata=True, include_comments=False, include_tables=True
-            )
-        except Exception:  # any extractor failure falls back to tag stripping
-            document = None
-    if document is None:
-        return None, {}
-    fields = document.as_dict() if hasattr(document, "as_dict") else dict(document)
-    wanted = {"title": "title", "source": "sitename", "url": "url"}
-    wanted |= {"published": "date", "author": "author"}
-    metadata = {ours: fields.get(theirs) for ours, theirs in wanted.items()}
-    return fields.get("text") or None, metadata
-
-
-_DROP_ELEMENTS = re.compile(
-    r"<(script|style|noscript|template|svg|head)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
-)
-_BLOCK_TAGS = re.compile(
-    r"</?(?:p|div|br|h[1-6]|li|ul|ol|tr|table|section|article|blockquote|pre|hr|header|footer)"
-    r"\b[^>]*>",
-    re.IGNORECASE,
-)
-_TAG = re.compile(r"<[^>]*>")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def _strip_tags(text: str) -> tuple[str, str | None]:
-    """Crude text of an HTML page, blocks separated by blank lines, and its <title>."""
-    title_match = _TITLE.search(text)
-    title = html.unescape(_TAG.sub("", title_match.group(1))).strip() if title_match else None
-    body = _DROP_ELEMENTS.sub(" ", text)
-    body = _BLOCK_TAGS.sub("\n\n", body)
-    body = html.unescape(_TAG.sub("", body))
-    lines = [" ".join(line.split()) for line in body.split("\n")]
-    return "\n".join(lines), title or None
-
-
 def _read_html(
     text: str, shown: str, key: str, path: str, fallback_title: str, notes: list[str]
 ) -> Article:
-    extracted, metadata = _extract_html(text)
+    if nested_deeper_than(text, MAX_HTML_DEPTH):
+        extracted, metadata = None, {}
+        fallback = "page nested too deeply for main-text extraction; all page text kept"
+    else:
+        extracted, metadata = extract_main_text(text)
+        fallback = "main text not found; all page text kept (tags stripped)"
     if not extracted or not extracted.strip():
-        extracted, title = _strip_tags(text)
+        extracted, title = strip_tags(text)
         metadata = {"title": title}
-        notes = [*notes, "main text not found; all page text kept (tags stripped)"]
+        notes = [*notes, fallback]
     article = build_article(
         extracted,
         key=key,
@@ -259,6 +236,7 @@ def _read_html(
 
 
 _JSON_FIELDS = ("title", "url", "source", "author", "published")
+_LINE = re.compile(r"[^\n]+")
 
 
 def _read_jsonl(
@@ -266,13 +244,22 @@ def _read_jsonl(
 ) -> list[Article]:
     articles: list[Article] = []
     problems: Counter[str] = Counter()
-    for line in text.split("\n"):
+    # Many tiny records cost like many tiny lines (see `allowed_paragraphs`).
+    allowed = allowed_paragraphs(len(text))
+    paragraphs = 0
+    # One line at a time: a list of every line of a file of millions was gigabytes.
+    for match in _LINE.finditer(text):
+        line = match.group()
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except ValueError:
             problems["not JSON"] += 1
+            continue
+        except RecursionError:
+            # `[[[[...` a hundred thousand deep: this line only, not the whole build.
+            problems["nested too deeply"] += 1
             continue
         if not isinstance(record, dict):
             problems["not a JSON object"] += 1
@@ -283,16 +270,23 @@ def _read_jsonl(
             continue
         metadata = {name: v for name in _JSON_FIELDS if isinstance(v := record.get(name), str)}
         number = len(articles)
-        article = build_article(
-            body,
-            key=f"{key}#{number}",
-            path=path,
-            fallback_title=f"{fallback_title} #{number}",
-            metadata=metadata,
-            front_matter=False,
-        )
+        try:
+            article = build_article(
+                body,
+                key=f"{key}#{number}",
+                path=path,
+                fallback_title=f"{fallback_title} #{number}",
+                metadata=metadata,
+                front_matter=False,
+            )
+        except TooManyLines:
+            problems["too many short lines"] += 1
+            continue
         if article.paragraphs:
             articles.append(article)
+            paragraphs += len(article.paragraphs)
+            if paragraphs > allowed:
+                raise too_many_lines(paragraphs, len(text), "paragraphs")
         else:
             problems["no text"] += 1
     if not articles:

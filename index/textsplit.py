@@ -5,16 +5,30 @@ windows that fit, or its tail would be silently truncated and never found. Windo
 at sentence ends so that each one reads as prose, and they overlap by a sentence so that
 an answer near a cut is whole in at least one of them. Everything here is plain regular
 expressions: no model, no torch, fast enough for a multi-megabyte paragraph.
+
+A file is untrusted, so its shape must not decide the cost: an 18 MB paragraph without a
+sentence end or a space once took gigabytes here (the tokenizer counted the whole of it,
+then every word of it at once). Work and memory stay linear in the text: tokens are
+counted in bounded batches, and no passage or sentence is longer than `MAX_CHUNK_CHARS`,
+whatever its token count (a word-piece tokenizer counts a 1 MB word as one token).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from index.models import Span
 
 CountTokens = Callable[[list[str]], list[int]]
+
+MAX_CHUNK_CHARS = 4_000
+"""Longest passage or sentence in characters. About three times the longest one in the
+1,062 articles of the eval sets (1,412), so no real article is cut by it; only a run of
+text that counts few tokens for its length (giant words, control characters) meets it."""
+COUNT_BATCH_CHARS = 65_536
+"""Characters handed to the tokenizer per call: its per-token bookkeeping is large, so
+counting a multi-megabyte text in one call is what made memory grow with the text."""
 
 # Titles and other abbreviations that sit in front of a name or a number: a period after
 # them is never the end of a sentence.
@@ -44,18 +58,25 @@ _END = re.compile(r"""(?:[.!?]+|\u2026)["'\u201d\u2019)\]]*(?=\s)|[\u3002\uff01\
 _WORD_BEFORE = re.compile(r"(\S+?)[.!?\u2026]*$")
 _NEXT_WORD = re.compile(r"""\s*["'\u201c\u2018(\[]*(\S+)""")
 _WORDS = re.compile(r"\S+")
+# Greedy up to the last whitespace of a window: where an over-long sentence is cut.
+_UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+_SPACES = re.compile(r"\s*")
 
 
 def split_sentences(text: str) -> list[Span]:
-    """Sentence spans of `text`, in order, trimmed, together covering all non-space text."""
+    """Sentence spans of `text`, in order, trimmed, together covering all non-space text.
+
+    A sentence over `MAX_CHUNK_CHARS` (text without sentence ends) is cut into pieces of
+    at most that many characters, at whitespace where there is any.
+    """
     spans: list[Span] = []
     start = 0
     for match in _END.finditer(text):
         end = match.end()
         if _is_sentence_end(text, match.start(), end):
-            _add_trimmed(spans, text, start, end)
+            _add_capped(spans, text, start, end)
             start = end
-    _add_trimmed(spans, text, start, len(text))
+    _add_capped(spans, text, start, len(text))
     return spans
 
 
@@ -91,12 +112,30 @@ def _is_sentence_end(text: str, punct_start: int, end: int) -> bool:
 
 
 def _add_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
+    start = _after_spaces(text, start, end)
     while end > start and text[end - 1].isspace():
         end -= 1
     if start < end:
         spans.append(Span(start, end))
+
+
+def _add_capped(spans: list[Span], text: str, start: int, end: int) -> None:
+    """`_add_trimmed`, cutting a span over `MAX_CHUNK_CHARS` at its last fitting space."""
+    start = _after_spaces(text, start, end)
+    while end - start > MAX_CHUNK_CHARS:
+        limit = start + MAX_CHUNK_CHARS
+        space = _UP_TO_LAST_SPACE.match(text, start, limit)
+        # No space after the first character: a run without spaces is cut where it must be.
+        cut = space.end() - 1 if space and space.end() - 1 > start else limit
+        _add_trimmed(spans, text, start, cut)
+        start = _after_spaces(text, cut, end)
+    _add_trimmed(spans, text, start, end)
+
+
+def _after_spaces(text: str, start: int, end: int) -> int:
+    """The first non-space position from `start` (one regex scan, not a loop per space)."""
+    match = _SPACES.match(text, start, end)
+    return match.end() if match else start
 
 
 def passage_spans(text: str, count_tokens: CountTokens, max_tokens: int) -> list[Span]:
@@ -105,21 +144,22 @@ def passage_spans(text: str, count_tokens: CountTokens, max_tokens: int) -> list
     A paragraph that fits is one passage over the whole text. A longer one becomes windows
     of whole sentences, each sharing its first sentence with the previous window's last;
     a sentence too long on its own is cut at word boundaries. The windows together cover
-    every non-space character: no text is ever dropped.
+    every non-space character: no text is ever dropped. No window is longer than
+    `MAX_CHUNK_CHARS` characters, so together they hold at most twice the text.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
     if not text.strip():
         return []
-    if count_tokens([text])[0] <= max_tokens:
+    if len(text) <= MAX_CHUNK_CHARS and count_tokens([text])[0] <= max_tokens:
         return [Span(0, len(text))]
     units, counts = _fitting_units(text, count_tokens, max_tokens)
     windows = _pack(units, counts, max_tokens)
     # Summed unit counts are exact for word-piece tokenisers (units meet at whitespace or
     # punctuation); re-count anyway, and re-pack the rare window that does not fit.
-    texts = [text[units[first].start : units[last].end] for first, last in windows]
+    texts = (text[units[first].start : units[last].end] for first, last in windows)
     result: list[Span] = []
-    for (first, last), tokens in zip(windows, count_tokens(texts), strict=True):
+    for (first, last), tokens in zip(windows, counted(count_tokens, texts), strict=True):
         if tokens <= max_tokens:
             result.append(Span(units[first].start, units[last].end))
         else:
@@ -127,21 +167,44 @@ def passage_spans(text: str, count_tokens: CountTokens, max_tokens: int) -> list
     return sorted(set(result), key=lambda s: (s.start, s.end))
 
 
+def counted(count_tokens: CountTokens, texts: Iterable[str]) -> list[int]:
+    """`count_tokens` over `texts`, called on batches of at most `COUNT_BATCH_CHARS`."""
+    counts: list[int] = []
+    batch: list[str] = []
+    size = 0
+    for piece in texts:
+        if batch and size + len(piece) > COUNT_BATCH_CHARS:
+            counts.extend(count_tokens(batch))
+            batch, size = [], 0
+        batch.append(piece)
+        size += len(piece)
+    if batch:
+        counts.extend(count_tokens(batch))
+    return counts
+
+
 def _repack(
     text: str, units: Sequence[Span], count_tokens: CountTokens, max_tokens: int
 ) -> list[Span]:
-    """Windows over `units` measured by counting each candidate's real text (slow path)."""
+    """Windows over `units` measured by counting each candidate's real text (slow path).
+
+    Each window is found by bisection over how many units it takes, so a window costs a
+    few counts of at most `MAX_CHUNK_CHARS` characters, not one count per unit.
+    """
     windows: list[Span] = []
     first = 0
     while first < len(units):
-        last = first
-        while last + 1 < len(units):
-            candidate = text[units[first].start : units[last + 1].end]
-            if count_tokens([candidate])[0] > max_tokens:
-                break
-            last += 1
-        windows.append(Span(units[first].start, units[last].end))
-        first = last + 1
+        # A unit alone always fits: `_fitting_units` made it so.
+        fits, over = first, len(units)
+        while over - fits > 1:
+            middle = (fits + over) // 2
+            candidate = text[units[first].start : units[middle].end]
+            if count_tokens([candidate])[0] <= max_tokens:
+                fits = middle
+            else:
+                over = middle
+        windows.append(Span(units[first].start, units[fits].end))
+        first = fits + 1
     return windows
 
 
@@ -150,7 +213,7 @@ def _fitting_units(
 ) -> tuple[list[Span], list[int]]:
     """Sentences of `text`, with any sentence over `max_tokens` cut into pieces that fit."""
     sentences = split_sentences(text)
-    counts = count_tokens([text[s.start : s.end] for s in sentences])
+    counts = counted(count_tokens, (text[s.start : s.end] for s in sentences))
     units: list[Span] = []
     unit_counts: list[int] = []
     for span, tokens in zip(sentences, counts, strict=True):
@@ -160,17 +223,14 @@ def _fitting_units(
             continue
         pieces = _cut_words(text, span, count_tokens, max_tokens)
         units.extend(pieces)
-        unit_counts.extend(count_tokens([text[p.start : p.end] for p in pieces]))
+        unit_counts.extend(counted(count_tokens, (text[p.start : p.end] for p in pieces)))
     return units, unit_counts
 
 
 def _cut_words(text: str, span: Span, count_tokens: CountTokens, max_tokens: int) -> list[Span]:
     """Cut one over-long sentence into consecutive pieces of whole words that fit."""
-    words = [
-        Span(m.start() + span.start, m.end() + span.start)
-        for m in _WORDS.finditer(text[span.start : span.end])
-    ]
-    word_counts = count_tokens([text[w.start : w.end] for w in words])
+    words = [Span(m.start(), m.end()) for m in _WORDS.finditer(text, span.start, span.end)]
+    word_counts = counted(count_tokens, (text[w.start : w.end] for w in words))
     pieces: list[Span] = []
     current: Span | None = None
     current_tokens = 0
@@ -199,19 +259,26 @@ def _cut_chars(text: str, word: Span, count_tokens: CountTokens, max_tokens: int
     size = max_tokens
     while True:
         pieces = [Span(i, min(i + size, word.end)) for i in range(word.start, word.end, size)]
-        counts = count_tokens([text[p.start : p.end] for p in pieces])
+        counts = counted(count_tokens, (text[p.start : p.end] for p in pieces))
         if max(counts) <= max_tokens or size == 1:
             return pieces
         size = max(1, size // 2)
 
 
 def _pack(units: Sequence[Span], counts: Sequence[int], max_tokens: int) -> list[tuple[int, int]]:
-    """Greedy windows `(first, last)` over unit indexes, each overlapping the next by one."""
+    """Greedy windows `(first, last)` over unit indexes, each overlapping the next by one.
+
+    A window holds at most `max_tokens` by the counts and `MAX_CHUNK_CHARS` characters.
+    """
     windows: list[tuple[int, int]] = []
     first = 0
     while first < len(units):
         last, total = first, counts[first]
-        while last + 1 < len(units) and total + counts[last + 1] <= max_tokens:
+        while (
+            last + 1 < len(units)
+            and total + counts[last + 1] <= max_tokens
+            and units[last + 1].end - units[first].start <= MAX_CHUNK_CHARS
+        ):
             last += 1
             total += counts[last]
         windows.append((first, last))
@@ -219,5 +286,10 @@ def _pack(units: Sequence[Span], counts: Sequence[int], max_tokens: int) -> list
             break
         # Overlap by the last unit only if it still leaves room to move forward; otherwise
         # the next window would repeat this unit alone.
-        first = last if last > first and counts[last] + counts[last + 1] <= max_tokens else last + 1
+        overlap = (
+            last > first
+            and counts[last] + counts[last + 1] <= max_tokens
+            and units[last + 1].end - units[last].start <= MAX_CHUNK_CHARS
+        )
+        first = last if overlap else last + 1
     return windows
