@@ -6,6 +6,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Hit
+from qa.terminal import visible
 
 if TYPE_CHECKING:
     # Types only: `qa ask` renders answers and must not load the build pipeline.
@@ -14,32 +15,44 @@ if TYPE_CHECKING:
 
 BOLD_ON, BOLD_OFF = "\033[1;33m", "\033[0m"
 PLAIN_ON, PLAIN_OFF = "**", "**"
+LAYOUT = "\t\n"
+"""Characters of a passage left raw for `textwrap`, which makes them spaces."""
 
 
 def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
     lines = []
     if answer.searched and answer.searched != answer.question:
-        lines.append(f"(searched: {answer.searched})")
-    if not answer.confident:
-        lines.append("No confident answer in the library; the nearest passages:")
+        lines.append(f"(searched: {visible(answer.searched)})")
     if not answer.hits:
-        lines.append("No passages found.")
+        # One line saying why, never "no confident answer" over an empty list. The
+        # notice quotes filter values the user typed: escaped like everything shown.
+        why = f": {visible(answer.notice)}" if answer.notice else "."
+        lines.append(f"No passages found{why}")
+    elif not answer.confident:
+        lines.append("No confident answer in the library; the nearest passages:")
     for hit in answer.hits:
-        lines.append(f"{hit.rank}. [{hit.score:.3f}] {hit.citation.label()}")
+        # Everything from the article is escaped: it must not drive the terminal.
+        lines.append(f"{hit.rank}. [{hit.score:.3f}] {visible(hit.citation.label())}")
         for other in hit.also_cited:
-            lines.append(f"   also in: {other.label()}")
+            lines.append(f"   also in: {visible(other.label())}")
         lines.append(_indent(_marked_text(hit, color), width))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _marked_text(hit: Hit, color: bool) -> str:
+    """The passage, escaped piece by piece so that our own bold codes stay codes.
+
+    Tabs and newlines are kept: `textwrap` turns them into spaces.
+    """
+    text = hit.text
     if not hit.highlights:
-        return hit.text
+        return visible(text, keep=LAYOUT)
     on, off = (BOLD_ON, BOLD_OFF) if color else (PLAIN_ON, PLAIN_OFF)
     best = hit.highlights[0]
-    return (
-        hit.text[: best.start] + on + hit.text[best.start : best.end] + off + hit.text[best.end :]
+    before, best_text, after = text[: best.start], text[best.start : best.end], text[best.end :]
+    return "".join(
+        (visible(before, LAYOUT), on, visible(best_text, LAYOUT), off, visible(after, LAYOUT))
     )
 
 
@@ -51,15 +64,16 @@ def _indent(text: str, width: int) -> str:
 
 def render_status(info: IndexInfo) -> str:
     size_mb = info.size_bytes / 1e6
-    sources = "\n".join(f"  {root}" for root in info.sources) or "  (none)"
+    # Folder names and the index's own fields are untrusted text like an article's.
+    sources = "\n".join(f"  {visible(str(root))}" for root in info.sources) or "  (none)"
     return (
-        f"index:      {info.index_dir}\n"
+        f"index:      {visible(str(info.index_dir))}\n"
         f"articles:   {info.articles}\n"
         f"paragraphs: {info.paragraphs}\n"
         f"passages:   {info.passages} (+ {info.sentences} sentences)\n"
-        f"model:      {info.model_id} ({info.dim} dimensions)\n"
+        f"model:      {visible(str(info.model_id))} ({info.dim} dimensions)\n"
         f"size:       {size_mb:.1f} MB\n"
-        f"last build: {info.built_at} (generation {info.generation})\n"
+        f"last build: {visible(str(info.built_at))} (generation {info.generation})\n"
         f"folders:\n{sources}\n"
     )
 
@@ -73,7 +87,7 @@ def render_progress(event: BuildProgress) -> str:
         )
     if event.stage == "reading" and event.articles_total:
         return f"reading {event.articles_done}/{event.articles_total} files"
-    return f"{event.stage}..."
+    return f"{visible(event.stage)}..."
 
 
 def render_report(report: BuildReport) -> str:

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, TypeVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 
 from index.locations import default_index_dir, home_dir
 from qa import BuildInterrupted, QAError, Skipped
+from qa.terminal import visible
 from tui.messages import LibraryChanged, LibraryOpened, Note, RebuildFinished, RebuildProgress
 from tui.screens.chat import ChatScreen
 from tui.state import FAILED, INDEXING, LOADING, OPENING, READY, BuildState, LibraryState
@@ -103,6 +105,25 @@ class QAApp(App[None]):
     def on_note(self, message: Note) -> None:
         self.notify(message.text)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain, escaped text, whoever sends it.
+
+        Notifications quote errors, paths and citations: as markup, a file named
+        `[/x].txt` raised MarkupError and `[@click=app.quit]` made a live link.
+        Screens' and widgets' `notify` come here too.
+        """
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
+
     # -- loading ----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
@@ -119,6 +140,10 @@ class QAApp(App[None]):
             for event in ensure_default_library(library, notify=self._note):
                 if isinstance(event, BuildProgress):
                     self.post_message(LibraryChanged(INDEXING, detail=_percent(event)))
+            from qa.first_use import wait_for_first_build
+
+            # `qa chat --index X` while X's first build runs: wait for it, as `qa ask` does.
+            wait_for_first_build(library.index_dir, self._note)
             info = self.on_library_thread(library.info)
             self.post_message(LibraryChanged(LOADING, info=info))
             self.on_library_thread(library.warm)
@@ -155,6 +180,20 @@ class QAApp(App[None]):
             opening = self.library_state.phase == OPENING
             why = "the library is still opening; try again in a moment" if opening else None
             self.notify(why or "no library is open", severity="warning" if opening else "error")
+            return
+        if self.library_state.phase == INDEXING:
+            self.notify("the library is being indexed for the first time; try again then")
+            return
+        if (state is None or not state.running) and not self.library.exists():
+            # A build here would create an index in a folder that may be a typo, over no
+            # articles (an index lists its folders only once built): say how to make one.
+            where = self.library.index_dir
+            self.notify(
+                f"no index at {where}: it does not exist; build one with "
+                f"`qa index build PATH --index {where}`",
+                title="Nothing to rebuild",
+                severity="error",
+            )
             return
         if state is None or not state.running:
             self._cancel_build = threading.Event()

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.terminal import visible
+
 if TYPE_CHECKING:
     # Types only: `qa.retrieve` (Filters) loads numpy, which the first frame must not wait for.
     from qa import Answer, Citation, Filters, Hit
@@ -60,48 +62,60 @@ def describe_filters(filters: Filters | None) -> str:
 
 
 def full_citation(citation: Citation) -> str:
-    """Everything needed to check a passage: label, file, URL and character span."""
+    """Everything needed to check a passage: label, file, URL and character span.
+
+    Escaped (see `qa.terminal`): it is copied to the clipboard, where a newline or an
+    escape sequence pasted into a shell would act, and written into exports.
+    """
     text = f"{citation.label()}; file {citation.path}"
     if citation.url:
         text += f"; {citation.url}"
-    return text + f"; characters {citation.start}-{citation.end} of the paragraph"
+    return visible(text + f"; characters {citation.start}-{citation.end} of the paragraph")
+
+
+LAYOUT = "\n\t"
+"""Kept raw in passage text: a newline continues the Markdown quote (see `to_markdown`)."""
 
 
 def _marked(hit: Hit) -> str:
+    # Escaped piece by piece, so a `cat` of the export cannot drive the terminal either.
+    text = hit.text
     if not hit.highlights:
-        return hit.text
+        return visible(text, LAYOUT)
     best = hit.highlights[0]
-    return f"{hit.text[: best.start]}**{hit.text[best.start : best.end]}**{hit.text[best.end :]}"
+    before, best_text, after = text[: best.start], text[best.start : best.end], text[best.end :]
+    return f"{visible(before, LAYOUT)}**{visible(best_text, LAYOUT)}**{visible(after, LAYOUT)}"
 
 
 def to_markdown(turns: list[Turn], *, library: str, now: datetime) -> str:
     lines = [
         "# article-qa chat",
         "",
-        f"Library: `{library}`  ",
+        f"Library: `{visible(library)}`  ",
         f"Exported: {now.isoformat(timespec='seconds')}",
         "",
     ]
     for turn in turns:
-        lines += [f"## {turn.number}. {turn.question}", ""]
+        lines += [f"## {turn.number}. {visible(turn.question)}", ""]
         if turn.searched:
-            lines += [f"_Read as: {turn.searched}_", ""]
+            lines += [f"_Read as: {visible(turn.searched)}_", ""]
         described = describe_filters(turn.filters)
         if described:
-            lines += [f"_Filters: {described}_", ""]
+            lines += [f"_Filters: {visible(described)}_", ""]
         if turn.error:
-            lines += [f"**Error:** {turn.error}", ""]
+            lines += [f"**Error:** {visible(turn.error)}", ""]
             continue
         if turn.answer is None:
             lines += ["_(no answer)_", ""]
             continue
         answer = turn.answer
         if not answer.hits:
-            lines += ["No passages found.", ""]
+            why = f": {visible(answer.notice)}" if answer.notice else "."
+            lines += [f"No passages found{why}", ""]
             continue
         if not answer.confident:
             lines += ["_No confident answer in the library; the nearest passages:_", ""]
-        lines += [f"**Answer:** {answer.hits[0].best_sentence} [1]", ""]
+        lines += [f"**Answer:** {visible(answer.hits[0].best_sentence)} [1]", ""]
         for hit in answer.hits:
             lines.append(f"[{hit.rank}] {full_citation(hit.citation)}  ")
             for other in hit.also_cited:

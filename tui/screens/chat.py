@@ -146,6 +146,7 @@ class ChatScreen(Screen[None]):
                 k=PASSAGES_PER_ANSWER,
                 filters=filters,
                 searched=turn.searched,
+                option_prefix="/",  # an empty answer's notice names /since, not --since
             )
         except QAError as error:
             self.post_message(AnswerFailed(turn.number, str(error)))
@@ -237,7 +238,13 @@ class ChatScreen(Screen[None]):
                 "until": current.until,
             }
             fields[name] = argument
-            self._set_filters(Filters(**fields))
+            try:
+                filters = _checked_filters(fields)
+            except QAError as error:
+                # Shown, not set: a filter that is not a date would silently match nothing.
+                self.notify(str(error), title="Filter not set", severity="error")
+                return
+            self._set_filters(filters)
             return
         self.notify(
             f"unknown command /{name}; try /article, /source, /since, /until, /clear or /help",
@@ -279,6 +286,18 @@ class ChatScreen(Screen[None]):
         box = self.query_one(QuestionInput)
         if self.focused is None:
             box.focus()
+
+
+def _checked_filters(fields: dict[str, str | None]) -> Filters:
+    """`Filters` of the chat's /commands; a bad date is a QAError naming /since or /until."""
+    from qa import Filters
+    from qa.dates import check_range, normalise_date
+
+    for name in ("since", "until"):
+        if fields[name] is not None:
+            fields[name] = normalise_date(fields[name], f"/{name}")  # type: ignore[arg-type]
+    check_range(fields["since"], fields["until"], "/since", "/until")
+    return Filters(**fields)
 
 
 _EXAMPLES = {"article": "belarus", "source": "moscow", "since": "2020-01-01", "until": "2020-12-31"}

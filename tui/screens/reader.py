@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from qa import Hit, Library, QAError
+from tui.plain import plain, plain_spans
 from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.turn import HIGHLIGHT
 
@@ -49,7 +50,8 @@ class ReaderScreen(Screen[None]):
         c = self.hit.citation
         meta = " · ".join(part for part in (c.source, c.published, c.article) if part)
         yield Static(
-            Content.assemble((c.title, "bold"), "\n", (meta, "$text-muted")), id="reader-title"
+            Content.assemble(plain(c.title, "bold"), "\n", plain(meta, "$text-muted")),
+            id="reader-title",
         )
         with VerticalScroll(id="reader-body"):
             yield Static(Content.styled("loading...", "italic $text-muted"), id="reader-loading")
@@ -78,7 +80,7 @@ class ReaderScreen(Screen[None]):
         cited_ordinal = self.hit.citation.paragraph
         widgets = []
         for ordinal, text, boilerplate in message.paragraphs:
-            content = Content.assemble((f"{ordinal:>3}  ", "$text-muted"), text)
+            content = Content.assemble((f"{ordinal:>3}  ", "$text-muted"), plain_spans(text))
             classes = "paragraph"
             if boilerplate:
                 classes += " -boilerplate"
@@ -107,21 +109,17 @@ class ReaderScreen(Screen[None]):
     def _marked(self, ordinal: int, text: str) -> Content:
         """The paragraph with the cited passage shaded and its answering sentence bold."""
         c = self.hit.citation
-        prefix = f"{ordinal:>3}  "
-        offset = len(prefix)
-        content = Content.assemble((prefix, "bold $text-accent"), text)
         start, end = max(0, c.start), min(len(text), c.end)
-        if (start, end) != (0, len(text)):
-            content = content.stylize(PASSAGE, offset + start, offset + end)
-        for highlight in self.hit.highlights[:1]:
-            content = content.stylize(
-                HIGHLIGHT, offset + start + highlight.start, offset + start + highlight.end
-            )
-        return content
+        spans = [] if (start, end) == (0, len(text)) else [(start, end, PASSAGE)]
+        spans += [(start + h.start, start + h.end, HIGHLIGHT) for h in self.hit.highlights[:1]]
+        # Spans are positions in the stored text: `plain_spans` moves them with its escapes.
+        return Content.assemble((f"{ordinal:>3}  ", "bold $text-accent"), plain_spans(text, spans))
 
     def on_reader_screen_load_failed(self, message: LoadFailed) -> None:
         self.query_one("#reader-loading", Static).update(
-            Content.assemble(("Cannot open the article: ", "bold $text-error"), message.error)
+            Content.assemble(
+                ("Cannot open the article: ", "bold $text-error"), plain(message.error)
+            )
         )
 
     def action_copy(self) -> None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Static
 
+from tui.plain import plain
 from tui.state import BuildState
 
 
@@ -37,15 +39,16 @@ class RebuildScreen(ModalScreen[None]):
     def show_state(self, state: BuildState | None) -> None:
         if state is None:
             return
-        self.query_one("#rebuild-stage", Static).update(state.summary())
+        # Content, not a str: a str is parsed as markup, and these quote file names.
+        self.query_one("#rebuild-stage", Static).update(plain(state.summary()))
         bar = self.query_one("#rebuild-bar", ProgressBar)
         fraction = state.fraction()
         if not state.running:
             bar.update(total=100, progress=100 if state.report is not None else bar.progress)
         elif fraction is not None:
             bar.update(total=1000, progress=round(fraction * 1000))
-        skipped = "\n".join(f"skipped {s.path}: {s.reason}" for s in state.skipped[-5:])
-        self.query_one("#rebuild-skipped", Static).update(skipped)
+        skipped = [plain(f"skipped {s.path}: {s.reason}") for s in state.skipped[-5:]]
+        self.query_one("#rebuild-skipped", Static).update(Content("\n").join(skipped))
         cancel = self.query_one("#rebuild-cancel", Button)
         cancel.disabled = not state.running or state.cancelling
         cancel.display = state.running

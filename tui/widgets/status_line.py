@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widget import Widget
 
+from tui.plain import plain
 from tui.state import FAILED, INDEXING, LOADING, READY, BuildState, LibraryState
 from tui.transcript import describe_filters
 
@@ -65,28 +66,31 @@ class StatusLine(Widget):
 
     def render(self) -> Content:
         state = self.library
-        parts: list[str | tuple[str, str]] = [
-            (library_name(state.index_dir, self.default_dir), "bold")
+        # Folder names, errors and filters quote the user's files: plain, escaped.
+        parts: list[str | Content | tuple[str, str]] = [
+            plain(library_name(state.index_dir, self.default_dir), "bold")
         ]
         info = state.info
         if info is not None:
             parts += [
                 f" · {info.articles} articles · {info.passages} passages",
-                f" · {short_model(info.model_id)}",
+                plain(f" · {short_model(info.model_id)}"),
             ]
         if state.phase == READY:
             parts.append((" · ready", "$text-success"))
         elif state.phase == FAILED:
-            parts.append((f" · {state.error}", "bold $text-error"))
+            parts.append(plain(f" · {state.error}", "bold $text-error"))
         elif state.phase == INDEXING:
-            parts.append((f" · indexing the sample library... {state.detail}", "$text-warning"))
+            parts.append(
+                plain(f" · indexing the sample library... {state.detail}", "$text-warning")
+            )
         elif state.phase == LOADING:
             parts.append((" · loading model...", "$text-warning"))
         else:
             parts.append((" · opening...", "$text-warning"))
         described = describe_filters(self.filters)
         if described:
-            parts.append((f" · filter {described}", "bold $text-accent"))
+            parts.append(plain(f" · filter {described}", "bold $text-accent"))
         build = self.build
         if build is not None and build.running:
             fraction = build.fraction()

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Static
 
+from tui.plain import plain, plain_spans
 from tui.transcript import Turn, describe_filters
 
 if TYPE_CHECKING:
@@ -38,10 +39,7 @@ def score_bar(score: float, best: float) -> tuple[str, str]:
 
 
 def highlighted_passage(hit: Hit) -> Content:
-    text = Content(hit.text)
-    for highlight in hit.highlights[:1]:
-        text = text.stylize(HIGHLIGHT, highlight.start, highlight.end)
-    return text
+    return plain_spans(hit.text, [(h.start, h.end, HIGHLIGHT) for h in hit.highlights[:1]])
 
 
 class AnswerCard(Widget, can_focus=True):
@@ -88,12 +86,12 @@ class AnswerCard(Widget, can_focus=True):
             (filled, "$text-success"),
             (empty, "$text-muted"),
             " " if self.show_score else "",
-            (c.title, "bold"),
+            plain(c.title, "bold"),
             ("  (appeal / boilerplate)" if hit.boilerplate else "", "italic $text-muted"),
         )
-        lines = [header, Content.styled(" · ".join(meta), "$text-muted")]
+        lines = [header, plain(" · ".join(meta), "$text-muted")]
         for other in hit.also_cited:
-            lines.append(Content.styled(f"also in: {other.label()}", "$text-muted"))
+            lines.append(plain(f"also in: {other.label()}", "$text-muted"))
         lines.append(highlighted_passage(hit))
         return Content("\n").join(lines)
 
@@ -138,7 +136,8 @@ class TurnView(Vertical):
     def _build_children(self) -> None:
         # Made up front so the answer line can be set before the turn is composed.
         self._question_line = Static(
-            Content.assemble(("> ", "bold $text-primary"), self.turn.question), classes="question"
+            Content.assemble(("> ", "bold $text-primary"), plain(self.turn.question)),
+            classes="question",
         )
         notes = []
         if self.turn.searched:
@@ -146,7 +145,8 @@ class TurnView(Vertical):
         described = describe_filters(self.turn.filters)
         if described:
             notes.append(f"filter {described}")
-        self._context_line = Static(" · ".join(notes), classes="context")
+        # Content, not a str: a str is parsed as markup, and these quote the library.
+        self._context_line = Static(plain(" · ".join(notes)), classes="context")
         self._context_line.display = bool(notes)
         self._answer_line = Static("", classes="answer-line")
 
@@ -158,7 +158,7 @@ class TurnView(Vertical):
 
     def failed(self, error: str) -> None:
         self.turn = self.turn.failed(error)
-        self._line(Content.assemble(("Error: ", "bold $text-error"), error))
+        self._line(Content.assemble(("Error: ", "bold $text-error"), plain(error)))
         self.add_class("-error")
 
     def answered(self, answer: Answer) -> AwaitMount:
@@ -180,18 +180,20 @@ class TurnView(Vertical):
 def answer_line(answer: Answer, show_timings: bool) -> Content:
     """The best-answering sentence with its [1] marker, or why there is none."""
     if not answer.hits:
-        return Content.styled("No passages found.", "bold $text-warning")
+        # Why, when known (a filter excluding every article...): see `qa.notices`.
+        why = f": {answer.notice}" if answer.notice else "."
+        return plain(f"No passages found{why}", "bold $text-warning")
     top = answer.hits[0]
-    parts: list[str | tuple[str, str]] = []
+    parts: list[str | Content | tuple[str, str]] = []
     if not answer.confident:
         parts.append(
             ("No confident answer in the library; the nearest passages:\n", "bold $text-warning")
         )
     parts += [
-        top.best_sentence.strip(),
+        plain_spans(top.best_sentence.strip()),
         " ",
         ("[1]", "bold $text-accent"),
-        (f" ({top.citation.title}, paragraph {top.citation.paragraph})", "$text-muted"),
+        plain(f" ({top.citation.title}, paragraph {top.citation.paragraph})", "$text-muted"),
     ]
     if show_timings:
         parts.append((f"  {answer.seconds * 1000:.0f} ms", "$text-muted"))
