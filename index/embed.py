@@ -171,7 +171,7 @@ def _read_json(path: Path, default: object = None) -> dict | list:
         return {} if default is None else default  # type: ignore[return-value]
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"model folder not found: {path.parent} ({path.name}: {exc})") from exc
 
 
@@ -221,7 +221,7 @@ def _identity_cache_path() -> Path:
 def _load_identity_cache() -> dict:
     try:
         data = json.loads(_identity_cache_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -257,7 +257,7 @@ class TorchBackend:
     """sentence-transformers on CPU: the reference implementation and the fallback."""
 
     def __init__(self, model_path: Path) -> None:
-        _quiet_hub()
+        set_runtime_environment()
         import warnings
 
         from sentence_transformers import SentenceTransformer
@@ -280,12 +280,20 @@ class TorchBackend:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _quiet_hub() -> None:
-    # Models come from local folders only; a hub lookup would hang or fail offline.
+def set_runtime_environment() -> None:
+    """Set the model libraries' environment up; call before importing torch or onnxruntime.
+
+    Models come from local folders only (a hub lookup would hang offline), and nothing
+    is written outside QA_HOME, QA_CACHE_DIR and the index folder: imported without
+    this, onnxruntime creates ~/.cache/Microsoft/DeveloperTools/.onnxruntime (device id,
+    event database) and sends telemetry; torch puts a compiler cache in the temp folder.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir() / "torchinductor"))
 
 
 class LazyEmbedder:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import ModelSpec, load_tokenizer
+from index.embed import ModelSpec, load_tokenizer, set_runtime_environment
 from index.locations import cache_dir
 
 MODEL_FILE = "model.onnx"
@@ -61,10 +61,12 @@ def cached_export(spec: ModelSpec, model_id: str) -> Path | None:
     # manifest means the whole export is there.
     try:
         manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     # Same weights under another config.json (activation, layer norm eps...) would be
     # another graph; such an export is stale for this folder and gets redone.
+    if not isinstance(manifest, dict):
+        return None
     if manifest.get("config_sha256") != _config_sha256(spec) or not (folder / MODEL_FILE).is_file():
         return None
     return folder
@@ -240,6 +242,7 @@ class OnnxBackend:
 
     def __init__(self, folder: Path, spec: ModelSpec, *, saved_graph: bool = True) -> None:
         """`saved_graph=False` opens the plain export, optimised at load (the reference)."""
+        set_runtime_environment()  # before the import: it turns telemetry off
         import onnxruntime as ort
 
         self._ort = ort

@@ -112,11 +112,15 @@ class Answer:
     confident: bool = True
     """False when nothing in the library fits well; the hits are then only the nearest."""
     seconds: float = 0.0
+    notice: str | None = None
+    """Why there are no hits, when a cause shows: a filter that excludes every article
+    (named, with how many it excluded), an empty library... (see `qa.notices`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "searched": self.searched or self.question,
             "confident": self.confident,
+            "notice": self.notice,
             "hits": [hit.to_json() for hit in self.hits],
         }

@@ -15,7 +15,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from index.errors import QAError
+from index.errors import QAError, UsageError
+from qa.arguments import check_arguments_are_text
+from qa.terminal import visible
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_TERMINATED = (
     0,
@@ -35,7 +37,10 @@ exit codes:
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM): the previous index is kept
 
 environment: QA_HOME (default library folder), QA_INDEX (index folder), QA_MODEL
-(sentence-transformers model folder), QA_CACHE_DIR (derived caches).
+(sentence-transformers model folder), QA_CACHE_DIR (derived caches). A variable set to
+an empty value is a usage error, as an empty --index is: it never means the default.
+
+`qa` with no command opens the chat, which needs a terminal; scripts use `qa ask`.
 """
 
 
@@ -47,18 +52,30 @@ class OneLineParser(argparse.ArgumentParser):
     """Usage errors are one line on stderr and exit 2, never a page of usage."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        # The message quotes the arguments given, which may be pasted file names.
+        print(f"{self.prog}: error: {visible(message)} (see {self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+
+
+def _not_empty(value: str) -> str:
+    """An option naming a file or folder: empty, it would silently mean the default."""
+    if not value:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--index", metavar="DIR", help="index folder (default: $QA_INDEX or the user library)"
+        "--index",
+        metavar="DIR",
+        type=_not_empty,
+        help="index folder (default: $QA_INDEX or the user library)",
     )
     common.add_argument(
         "--model",
         metavar="PATH",
+        type=_not_empty,
         help="sentence-transformers model folder (default: packaged all-MiniLM-L6-v2)",
     )
     common.add_argument(
@@ -85,12 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
     out = ask.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object (an array for -)")
     out.add_argument("--jsonl", action="store_true", help="one JSON object per question per line")
-    ask.add_argument("--article", help="only articles whose file or title contains this")
-    ask.add_argument("--source", help="only articles whose source contains this")
     ask.add_argument(
-        "--since", metavar="DATE", help="only articles published on or after DATE (YYYY-MM-DD)"
+        "--article", type=_not_empty, help="only articles whose file or title contains this"
     )
-    ask.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    ask.add_argument("--source", type=_not_empty, help="only articles whose source contains this")
+    ask.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only articles published on or after DATE (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM, YYYY)",
+    )
+    ask.add_argument(
+        "--until",
+        metavar="DATE",
+        help="only articles published on or before DATE (a month: all of it)",
+    )
     ask.add_argument(
         "--retriever",
         choices=("hybrid", "dense", "bm25"),
@@ -100,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--session",
         metavar="FILE",
+        type=_not_empty,
         help="conversation file: follow-ups read in the context of earlier turns",
     )
 
@@ -114,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
+        type=_not_empty,
         help="folders or files to add (default: the library's folders)",
     )
     build.add_argument("--full", action="store_true", help="re-read and re-embed everything")
@@ -132,9 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     evaluate = sub.add_parser("eval", parents=[common], help="retrieval quality on a question set")
-    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl")
+    evaluate.add_argument("questions", metavar="QUESTIONS.jsonl", type=_not_empty)
     evaluate.add_argument(
-        "--articles", required=True, metavar="DIR", help="the set's articles folder"
+        "--articles",
+        required=True,
+        metavar="DIR",
+        type=_not_empty,
+        help="the set's articles folder",
     )
     evaluate.add_argument("-k", type=int, default=10, help="hits per question (default 10)")
     evaluate.add_argument("--retriever", choices=("hybrid", "dense", "bm25"), default="hybrid")
@@ -145,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--foreign",
         metavar="QUESTIONS.jsonl",
+        type=_not_empty,
         help="questions from another library: report how many are flagged not confident",
     )
 
@@ -157,11 +189,15 @@ FAST_EXIT_COMMANDS = frozenset({"ask"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    global _last_command
-    _last_command = args.command
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    args: argparse.Namespace | None = None
     try:
+        # Everything inside the handlers, parsing included: a Ctrl-C while the parser is
+        # built or argv read (or a module loads) is one line and 130, never a traceback.
+        signal.signal(signal.SIGTERM, _raise_terminated)
+        args = build_parser().parse_args(argv)
+        global _last_command
+        _last_command = args.command
+        check_arguments_are_text(args)
         if args.command in (None, "chat"):
             return chat(args)
         # Not before the chat check: commands loads the search stack, and the chat must
@@ -197,8 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _interrupted_message(args: argparse.Namespace, what: str) -> str:
+def _interrupted_message(args: argparse.Namespace | None, what: str) -> str:
     """A stopped build says so in the words the build's own cancel uses."""
+    if args is None:
+        return what  # stopped before the command was known: nothing was touched
     if args.command == "index" and getattr(args, "index_command", None) == "build":
         return "build interrupted; previous index kept"
     return f"{what}; previous index kept"
@@ -206,6 +244,13 @@ def _interrupted_message(args: argparse.Namespace, what: str) -> str:
 
 def chat(args: argparse.Namespace) -> int:
     """Open the chat TUI; the library loads (and on first use builds) inside the app."""
+    if not all(stream.isatty() for stream in (sys.stdin, sys.stdout, sys.stderr)):
+        # Without a terminal the app would write screen codes into a file or pipe and
+        # wait forever for keys that never come.
+        raise UsageError(
+            "the chat needs a terminal (stdin, stdout and stderr); "
+            'from a script or a pipe use `qa ask "QUESTION"` (see qa --help)'
+        )
     from pathlib import Path
 
     from tui import run_chat  # textual is imported only when the chat is opened
@@ -214,7 +259,8 @@ def chat(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> None:
-    print(f"qa: {message}", file=sys.stderr)
+    # Messages embed paths and article text: escaped, a newline cannot forge a line.
+    print(f"qa: {visible(message)}", file=sys.stderr)
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
@@ -225,7 +271,11 @@ _last_command: str | None = None
 
 
 def run() -> NoReturn:
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        # A second Ctrl-C while the first was being reported.
+        code = EXIT_INTERRUPTED
     if _last_command in FAST_EXIT_COMMANDS:
         # Once a question is answered nothing is left to do but flush the output, yet
         # tearing the interpreter down (onnxruntime's and BLAS's thread pools, the mapped

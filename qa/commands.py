@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from qa.conversation import Conversation
 from qa.library import (
     Library,
     check_question,
+    check_request,
     ensure_default_library,
     needs_first_use,
     open_library_or_fail,
@@ -24,6 +24,7 @@ from qa.library import (
 from qa.lines import InputLine, encoded_ahead, line_batches
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
+from qa.terminal import json_text, visible
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,19 +58,26 @@ def _library(args: argparse.Namespace) -> Library:
 
 
 def _say(message: str) -> None:
-    print(f"qa: {message}", file=sys.stderr)
+    # Notes, skips and warnings name files and quote articles: escaped, one line each.
+    print(f"qa: {visible(message)}", file=sys.stderr)
 
 
 def _ready_library(args: argparse.Namespace) -> Library:
-    """The library asked for, with the default one created and indexed on first use."""
+    """The library asked for, with the default one created and indexed on first use.
+
+    Its index is checked before returning, and so before the model loads.
+    """
     library = _library(args)
     if needs_first_use(library):
         show_build(ensure_default_library(library, _say))
-    return open_library_or_fail(library)
+    return open_library_or_fail(library, _say)
 
 
 def ask(args: argparse.Namespace) -> int:
+    # Everything the arguments alone can refuse is refused before the library is opened,
+    # built on first use, or its model loaded.
     filters = Filters(args.article, args.source, args.since, args.until)
+    check_request(args.question, args.k, args.retriever)
     session = Path(args.session) if getattr(args, "session", None) else None
     # A session file makes each question a turn: follow-ups read in its context.
     conversation = Conversation.load(session) if session else None
@@ -97,7 +105,7 @@ def ask(args: argparse.Namespace) -> int:
         else:
             _print_answers([result], args)
     if args.json:
-        print(json.dumps([a.to_json() for a in answers], ensure_ascii=False, indent=2))
+        print(json_text([a.to_json() for a in answers], indent=2))
     return 2 if failures else 0
 
 
@@ -139,19 +147,19 @@ def _askable(question: str) -> bool:
 def _print_answers(answers: list, args: argparse.Namespace) -> None:
     for answer in answers:
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+            print(json_text(answer.to_json(), indent=2))
         elif args.jsonl:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(json_text(answer.to_json()), flush=True)
         else:
             if args.question == "-":
-                print(f"Q: {answer.question}")
+                print(f"Q: {visible(answer.question)}")
             print(render_answer(answer, color=sys.stdout.isatty()), flush=True)
 
 
 def index_build(args: argparse.Namespace) -> int:
     library = _library(args)
     paths = [Path(p) for p in args.paths]
-    if not paths and not library.exists() and library.index_dir == _default_index():
+    if not paths and needs_first_use(library):
         show_build(ensure_default_library(library, _say))
         return 0
     kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
@@ -161,12 +169,6 @@ def index_build(args: argparse.Namespace) -> int:
         build_index(library.index_dir, paths, embedder=library.embedder, full=args.full, **kwargs)
     )
     return 0 if report is not None else 1
-
-
-def _default_index() -> Path:
-    from index.locations import default_index_dir
-
-    return default_index_dir()
 
 
 def show_build(events: object) -> BuildReport | None:
@@ -207,7 +209,7 @@ def _clear(tty: bool) -> None:
 
 
 def index_status(args: argparse.Namespace) -> int:
-    library = open_library_or_fail(_library(args))
+    library = open_library_or_fail(_library(args), _say)
     print(render_status(library.info()), end="")
     return 0
 
@@ -218,8 +220,8 @@ def index_verify(args: argparse.Namespace) -> int:
     library = _library(args)
     problems = verify_index(library.index_dir, warn=lambda message: _say(f"warning: {message}"))
     for problem in problems:
-        print(f"problem: {problem}")
+        print(f"problem: {visible(problem)}")
     if problems:
         return 3
-    print(f"ok: {library.index_dir} is sound")
+    print(f"ok: {visible(str(library.index_dir))} is sound")
     return 0

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -50,6 +51,8 @@ _PRONOUNS = {
 }
 _OPENERS = re.compile(r"^\s*(and|but|also|so|what about|how about|and what about)\b[\s,]*", re.I)
 _SHORT = 3
+MAX_SESSION_BYTES = 10_000_000
+"""A conversation file is a few kilobytes; anything this large was not written by qa."""
 """Questions of at most this many words cannot stand on their own ("When was that?")."""
 _NOT_NAMES = frozenset(
     "what who whom whose when where why how which did does do is are was were will would "
@@ -145,13 +148,26 @@ class Conversation:
     def load(cls, path: Path) -> Conversation:
         """The conversation saved in `path`; an empty one if the file does not exist."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            info = os.stat(path)
         except FileNotFoundError:
             return cls()
-        except (OSError, ValueError) as error:
-            raise UsageError(f"--session {path}: not a conversation file ({error})") from None
+        except OSError as error:
+            raise UsageError(f"--session {path}: cannot read ({error.strerror})") from None
+        # A pipe or device would block the read, and a huge file is no conversation.
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"--session {path}: not a regular file")
+        if info.st_size > MAX_SESSION_BYTES:
+            raise UsageError(
+                f"--session {path}: {info.st_size} bytes, over the "
+                f"{MAX_SESSION_BYTES} bytes a conversation file may hold"
+            )
         try:
-            return cls([Turn(**turn) for turn in data["turns"]])
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as error:
+            reason = "nested too deeply" if isinstance(error, RecursionError) else error
+            raise UsageError(f"--session {path}: not a conversation file ({reason})") from None
+        try:
+            return cls([_checked(Turn(**turn)) for turn in data["turns"]])
         except (KeyError, TypeError) as error:
             raise UsageError(f"--session {path}: not a conversation file ({error})") from None
 
@@ -168,6 +184,18 @@ class Conversation:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _checked(turn: Turn) -> Turn:
+    """A turn read from a file, refused (TypeError) unless its fields have their types:
+    a number where the text should be would fail later, as an internal error."""
+    if not (isinstance(turn.question, str) and isinstance(turn.searched, str)):
+        raise TypeError("a turn's question and searched text must be strings")
+    if not isinstance(turn.confident, bool) or not isinstance(turn.article, str | None):
+        raise TypeError("a turn's confident must be true or false, its article a string")
+    if turn.paragraph is not None and type(turn.paragraph) is not int:
+        raise TypeError("a turn's paragraph must be a number")
+    return turn
 
 
 def _replace_names(text: str, old: list[str], new: str) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from index.errors import UsageError
 from index.locations import cache_dir
-from qa.library import Library
+from qa.library import Library, check_question
+from qa.terminal import visible
 
 CUTOFFS = (1, 5, 10)
 
@@ -58,11 +59,16 @@ def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise UsageError(f"{path}: cannot read question set ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text (byte {error.start})") from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            if not isinstance(row["question"], str):
+                raise TypeError("the question is not a string")
+            check_question(row["question"])
             relevant = row.get("relevant") or [[row["article"], row["paragraph"]]]
             questions.append(
                 EvalQuestion(
@@ -71,7 +77,7 @@ def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
                     answers=tuple(str(a) for a in row.get("answers", [])),
                 )
             )
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, UsageError, RecursionError) as error:
             raise UsageError(f"{path}:{number}: not a question line ({error})") from None
         if limit and len(questions) >= limit:
             break
@@ -177,17 +183,18 @@ def run_eval_command(args: argparse.Namespace) -> int:
     if not articles.is_dir():
         raise UsageError(f"--articles {articles}: not a folder")
     questions = load_questions(Path(args.questions), args.limit)
+    # Both question files are read before the model loads or anything is indexed.
+    foreign_path = getattr(args, "foreign", None)
+    foreign = load_questions(Path(foreign_path), args.limit) if foreign_path else None
     library = Library.open(None, model=args.model, backend=args.backend)
     index_dir = (
         Path(args.index) if args.index else eval_index_dir(articles, library.embedder.model_id)
     )
     library = Library(index_dir, library.embedder)
-    print(f"qa: indexing {articles} into {index_dir}", file=sys.stderr)
+    print(f"qa: indexing {visible(str(articles))} into {visible(str(index_dir))}", file=sys.stderr)
     show_build(library.build([articles]))
     result = evaluate(library, questions, k=args.k, mode=args.retriever)
-    foreign_path = getattr(args, "foreign", None)
-    if foreign_path:
-        foreign = load_questions(Path(foreign_path), args.limit)
+    if foreign is not None:
         result = replace(
             result,
             foreign_questions=len(foreign),

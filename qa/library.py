@@ -7,7 +7,6 @@ questions, so a long-running TUI sees rebuilds as soon as they commit, never hal
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -17,10 +16,17 @@ from typing import TYPE_CHECKING
 
 from index.embed import Embedder, load_embedder
 from index.errors import IndexMissing, UsageError
-from index.locations import default_articles_dir, default_index_dir, sample_dir
+from index.locations import default_index_dir
 from index.schema import db_path
 from index.store import IndexInfo, IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
+
+# Re-exported (the `x as x` form): the default library's first use lives there.
+from qa.first_use import ensure_default_library as ensure_default_library
+from qa.first_use import needs_first_use as needs_first_use
+from qa.first_use import run_first_use as run_first_use
+from qa.first_use import wait_for_first_build
+from qa.notices import explain_empty
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
 from qa.scoring import DEFAULT_CONFIDENCE
 
@@ -92,26 +98,31 @@ class Library:
         mode: str = "hybrid",
         searched: str | None = None,
         query_vector: np.ndarray | None = None,
+        option_prefix: str = "--",
     ) -> Answer:
         """Rank the library's passages for `question` (search `searched` if given).
 
         `query_vector` is the searched text's vector when the caller has encoded it
         already (`encode_questions`, many questions in one model call); `seconds` then
-        counts the search only.
+        counts the search only. `option_prefix` is how the caller's user names a filter
+        ("--since" on the command line, "/since" in the chat), for `Answer.notice`.
         """
-        check_question(question)
-        if mode not in MODES:
-            raise UsageError(f"unknown retriever {mode!r}; choose one of {', '.join(MODES)}")
-        if k < 1:
-            raise UsageError(f"-k must be at least 1, not {k}")
+        check_request(question, k, mode)
         started = time.perf_counter()
         text = searched or question
         if query_vector is None:
+            # The index first: an unusable one must not cost a model load (or, on a
+            # fresh cache, a ~10 s ONNX export) before it is reported.
+            self.snapshot()
             query_vector = self.embedder.encode([text])[0]
+        notice = None
         with self._lock:
+            snapshot = self.snapshot()
             ranked = rank_passages(
-                self.snapshot(), text, query_vector, k=k * 2 + 10, mode=mode, filters=filters
+                snapshot, text, query_vector, k=k * 2 + 10, mode=mode, filters=filters
             )
+            if not ranked:
+                notice = explain_empty(snapshot, filters, mode, option_prefix)
         hits = _collapse_duplicates(ranked, k)
         return Answer(
             question=question,
@@ -119,6 +130,7 @@ class Library:
             searched=text,
             confident=is_confident(ranked),
             seconds=time.perf_counter() - started,
+            notice=notice,
         )
 
     def encode_questions(self, texts: Sequence[str]) -> np.ndarray:
@@ -146,6 +158,15 @@ class Library:
             return self.snapshot().article_paragraphs(article_id)
 
 
+def check_request(question: str, k: int, mode: str) -> None:
+    """Refuse a request no search can serve; cheap, so callers check before loading."""
+    check_question(question)
+    if mode not in MODES:
+        raise UsageError(f"unknown retriever {mode!r}; choose one of {', '.join(MODES)}")
+    if k < 1:
+        raise UsageError(f"-k must be at least 1, not {k}")
+
+
 def check_question(question: str) -> None:
     """Refuse questions no search can serve, with a one-line reason."""
     if not question or not question.strip():
@@ -157,39 +178,25 @@ def check_question(question: str) -> None:
     bad = next((c for c in question if ord(c) < 32 and c not in "\t\n\r"), None)
     if bad is not None:
         raise UsageError(f"question contains a control character ({bad!r})")
+    if any("\ud800" <= c <= "\udfff" for c in question):
+        # Undecodable input bytes (surrogate escapes): the tokenizer and SQLite refuse them.
+        raise UsageError("question is not valid UTF-8 text")
 
 
-def needs_first_use(library: Library) -> bool:
-    """Whether this is the default library and it has never been built."""
-    return not library.exists() and library.index_dir == default_index_dir()
+def open_library_or_fail(library: Library, notify: Callable[[str], None] | None = None) -> Library:
+    """The library, once its index is checked usable (committed, sound, this model).
 
-
-def ensure_default_library(
-    library: Library, notify: Callable[[str], None] | None = None
-) -> Iterator[BuildEvent]:
-    """Create the default library on first use: the bundled sample article, indexed.
-
-    Yields the build's events when it had to build, nothing otherwise.
+    Cheap (no model is loaded), so commands call it before anything slow: an unusable
+    index is reported at once, not after a model load or a first ONNX export. An index
+    whose first build is running now is waited for (`notify` says so) rather than refused.
     """
-    if not needs_first_use(library):
-        return
-    articles = default_articles_dir()
-    if not articles.exists():
-        articles.mkdir(parents=True)
-        for sample in sample_dir().glob("*.txt"):
-            shutil.copy2(sample, articles / sample.name)
-    if notify:
-        notify(f"first use: indexing the sample library in {articles}")
-    yield from library.build([articles])
-
-
-def open_library_or_fail(library: Library) -> Library:
-    """Raise IndexMissing unless the library has a committed index."""
+    wait_for_first_build(library.index_dir, notify)
     if not library.exists():
         raise IndexMissing(
             f"no index at {library.index_dir}; build one with "
             f"`qa index build PATH --index {library.index_dir}`"
         )
+    library.snapshot()
     return library
 
 
@@ -290,12 +297,3 @@ def is_confident(ranked: list[ScoredPassage]) -> bool:
         return False
     top = ranked[0]
     return DEFAULT_CONFIDENCE.confident(top.sentence_cos, top.coverage)
-
-
-def run_first_use(library: Library, notify: Callable[[str], None] | None = None) -> None:
-    """Build the default library if this is its first use (no progress shown)."""
-    events = list(ensure_default_library(library, notify))
-    if events:
-        from index.build import run_build
-
-        run_build(iter(events))

@@ -16,6 +16,7 @@ import numpy as np
 
 from index.records import ChunkLayout, ChunkRecord
 from index.store import IndexSnapshot
+from qa.dates import SINCE_SQL, UNTIL_SQL, check_range, normalise_date
 from qa.scoring import (
     DEFAULT_WEIGHTS,
     HIGHLIGHT_COVERAGE,
@@ -37,37 +38,62 @@ LEXICAL_POSTINGS = 2000
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict a search to some articles; None means no restriction."""
+    """Restrict a search to some articles; None means no restriction.
+
+    Dates are checked and normalised when a `Filters` is made (see `qa.dates`): a value
+    that is not a date is a usage error, never a filter that silently matches nothing.
+    """
 
     article: str | None = None
     """Substring of the article key or title (case-insensitive)."""
     source: str | None = None
     """Substring of the source name (case-insensitive)."""
     since: str | None = None
-    """ISO date; articles published on or after it."""
+    """ISO date prefix (YYYY-MM-DD, YYYY-MM or YYYY); articles published on or after it."""
     until: str | None = None
-    """ISO date; articles published on or before it."""
+    """ISO date prefix; articles published on or before the end of the period it names."""
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, normalise_date(value, f"--{name}"))
+        check_range(self.since, self.until, "--since", "--until")
 
     def is_empty(self) -> bool:
         return not (self.article or self.source or self.since or self.until)
 
+    def conditions(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each active filter's WHERE condition over `a` (articles) and its parameters."""
+        found: dict[str, tuple[str, tuple[str, ...]]] = {}
+        if self.article:
+            pattern = _contains(self.article)
+            found["article"] = (
+                "(lower(a.key) LIKE ? ESCAPE '\\' OR lower(a.title) LIKE ? ESCAPE '\\')",
+                (pattern, pattern),
+            )
+        if self.source:
+            found["source"] = (
+                "lower(coalesce(a.source, '')) LIKE ? ESCAPE '\\'",
+                (_contains(self.source),),
+            )
+        if self.since:
+            found["since"] = (SINCE_SQL, (self.since,))
+        if self.until:
+            found["until"] = (UNTIL_SQL, (self.until,))
+        return found
+
     def sql(self) -> tuple[str, tuple[str, ...]]:
         """A WHERE condition over `a` (articles) and its parameters."""
-        conditions: list[str] = []
-        params: list[str] = []
-        if self.article:
-            conditions.append("(lower(a.key) LIKE ? OR lower(a.title) LIKE ?)")
-            params += [f"%{self.article.lower()}%"] * 2
-        if self.source:
-            conditions.append("lower(coalesce(a.source, '')) LIKE ?")
-            params.append(f"%{self.source.lower()}%")
-        if self.since:
-            conditions.append("a.published >= ?")
-            params.append(self.since)
-        if self.until:
-            conditions.append("a.published <= ?")
-            params.append(self.until + "\uffff")
-        return " AND ".join(conditions) or "1", tuple(params)
+        parts = self.conditions().values()
+        where = " AND ".join(condition for condition, _ in parts) or "1"
+        return where, tuple(p for _, params in parts for p in params)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for "contains `text`": its own % and _ match only themselves."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
