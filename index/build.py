@@ -352,8 +352,11 @@ def _clean_up(
     except sqlite3.Error as error:
         notes.append(f"could not prune the embedding cache ({error}); the next build will")
     try:
-        # TRUNCATE also empties the -wal file; a reader still on an older generation
-        # makes it stop short, which is harmless (readers that can write see the WAL).
+        # TRUNCATE also empties the -wal file. It would wait (the busy timeout, 30 s) for
+        # every open reader to leave the WAL, and a chat keeps one open for its whole
+        # life: so it does not wait. Stopping short is harmless (readers that can write
+        # see the WAL; a read-only folder with frames left is opened without immutable).
+        conn.execute("PRAGMA busy_timeout = 0")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     except sqlite3.Error:
         pass

@@ -70,7 +70,7 @@ def discover_files(root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterato
         if root.suffix.lower() not in SUPPORTED_SUFFIXES:
             supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
             yield Skipped(printable(root), f"unsupported file type (supported: {supported})")
-        elif _undecodable(root.name):
+        elif undecodable(root.name):
             yield Skipped(printable(root), "name is not valid UTF-8; rename it to index it")
         else:
             yield from _check_file(root, info, max_bytes)
@@ -102,7 +102,7 @@ def _walk(root: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped
                 not is_dir and path.suffix.lower() not in SUPPORTED_SUFFIXES
             ):
                 continue
-            if _undecodable(entry.name):
+            if undecodable(entry.name):
                 # Such a name cannot be stored or shown as text further up; say so instead.
                 yield Skipped(printable(path), "name is not valid UTF-8; rename it to index it")
             elif link:
@@ -140,7 +140,7 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _undecodable(name: str) -> bool:
+def undecodable(name: str) -> bool:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

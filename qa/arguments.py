@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from index.discovery import undecodable
 from index.errors import UsageError
 
 ENVIRONMENT = ("QA_HOME", "QA_INDEX", "QA_MODEL", "QA_CACHE_DIR")
@@ -29,7 +30,7 @@ def check_arguments_are_text(args: argparse.Namespace) -> None:
     or the first folder variable set to an empty value."""
     for name, value in vars(args).items():
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and not _is_text(item):
+            if isinstance(item, str) and undecodable(item):
                 label = _POSITIONAL.get(name) or "--" + name.replace("_", "-")
                 raise UsageError(f"{label} is not valid UTF-8 text ({_shown(item)})")
     for variable in ENVIRONMENT:
@@ -38,16 +39,8 @@ def check_arguments_are_text(args: argparse.Namespace) -> None:
             raise UsageError(
                 f"{variable} is set but empty; unset it or give it a folder (see qa --help)"
             )
-        if value is not None and not _is_text(value):
+        if value is not None and undecodable(value):
             raise UsageError(f"{variable} is not valid UTF-8 text ({_shown(value)})")
-
-
-def _is_text(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _shown(value: str) -> str:

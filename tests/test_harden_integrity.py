@@ -411,3 +411,33 @@ def test_a_read_only_index_with_frames_left_in_its_wal_still_answers(
             assert "2030-01-02T03:04:05" in status.stdout
     finally:
         writer.close()
+
+
+def test_a_build_does_not_wait_for_readers_to_leave_the_wal(tmp_path: Path) -> None:
+    # The chat keeps a reader open for its whole life. A build that waited for it (a
+    # blocking WAL checkpoint) would stall every rebuild for SQLite's 30 s busy timeout,
+    # so the limit below has a 30x margin over that bug and ~100x over a sound build.
+    import threading
+
+    articles = make_library(tmp_path / "articles")
+    index = tmp_path / "index"
+    build(index, articles)
+    library = Library(index, embedder())
+    library.snapshot()  # a read transaction stays open on this generation
+    (articles / "added.txt").write_text("The ferry timetable changes in May.", encoding="utf-8")
+    finished = threading.Event()
+
+    def rebuild() -> None:
+        build(index)
+        finished.set()
+
+    worker = threading.Thread(target=rebuild, daemon=True)
+    worker.start()
+    try:
+        assert finished.wait(timeout=10), "the build waited for the open reader"
+        assert library.ask("When does the ferry timetable change?").hits[0].text.startswith(
+            "The ferry timetable"
+        )
+    finally:
+        worker.join(timeout=60)
+        library.close()

@@ -147,6 +147,21 @@ def test_three_first_uses_at_once_all_answer_the_same(isolated_home: Path) -> No
     assert sorted(p.name for p in isolated_home.iterdir()) == ["articles", "index"]
 
 
+async def waits_then_goes_on(pilot, app, lock: WriterLock, unsettled: tuple[str, ...]) -> None:  # noqa: ANN001
+    """The chat says it waits for the build holding `lock`, is in none of the `unsettled`
+    phases meanwhile, and goes on once the lock is released."""
+    try:
+        await wait_until(
+            pilot,
+            lambda: any("waiting for another qa" in n.message for n in app._notifications),
+            timeout=60,
+            what="the waiting notice",
+        )
+        assert app.library_state.phase not in unsettled
+    finally:
+        lock.release()
+
+
 async def test_the_chat_waits_for_a_first_build_running_elsewhere(isolated_home: Path) -> None:
     from index.locations import default_index_dir
 
@@ -155,16 +170,7 @@ async def test_the_chat_waits_for_a_first_build_running_elsewhere(isolated_home:
     app = make_app(default_index_dir())
     try:
         async with app.run_test(size=(100, 40)) as pilot:
-            try:
-                await wait_until(
-                    pilot,
-                    lambda: any("waiting for another qa" in n.message for n in app._notifications),
-                    timeout=60,
-                    what="the waiting notice",
-                )
-                assert app.library_state.phase != READY
-            finally:
-                lock.release()
+            await waits_then_goes_on(pilot, app, lock, unsettled=(READY,))
             await wait_until(
                 pilot, lambda: app.library_state.phase == READY, timeout=120, what="ready"
             )
@@ -224,16 +230,8 @@ async def test_the_chat_on_an_index_being_built_waits_for_its_build(tmp_path: Pa
     app = make_app(index)
     try:
         async with app.run_test(size=(100, 40)) as pilot:
-            try:
-                await wait_until(
-                    pilot,
-                    lambda: any("waiting for another qa" in n.message for n in app._notifications),
-                    timeout=60,
-                    what="the waiting notice",
-                )
-                assert app.library_state.phase not in (READY, FAILED)
-            finally:
-                lock.release()  # that build ends without a commit: now it is an error
+            # That build ends without a commit: once released, the chat reports an error.
+            await waits_then_goes_on(pilot, app, lock, unsettled=(READY, FAILED))
             await wait_until(pilot, lambda: app.library_state.phase == FAILED, what="failed")
             assert "never completed a build" in (app.library_state.error or "")
     finally:
