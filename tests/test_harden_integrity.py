@@ -435,8 +435,10 @@ def test_a_build_does_not_wait_for_readers_to_leave_the_wal(tmp_path: Path) -> N
     worker.start()
     try:
         assert finished.wait(timeout=10), "the build waited for the open reader"
-        assert library.ask("When does the ferry timetable change?").hits[0].text.startswith(
-            "The ferry timetable"
+        assert (
+            library.ask("When does the ferry timetable change?")
+            .hits[0]
+            .text.startswith("The ferry timetable")
         )
     finally:
         worker.join(timeout=60)
