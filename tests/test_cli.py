@@ -41,8 +41,9 @@ def test_help_lists_commands_and_exit_codes() -> None:
         assert word in result.stdout
 
 
-def test_default_library_answers_peskov_on_first_use(default_home: dict) -> None:
-    result = qa("ask", "What did Peskov say?", "--json", env=default_home)
+def test_default_library_answers_peskov_on_first_use(tmp_path: Path) -> None:
+    home = {"QA_HOME": str(tmp_path / "new-home")}  # its own: first use happens here
+    result = qa("ask", "What did Peskov say?", "--json", env=home)
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     paragraphs = [hit["citation"]["paragraph"] for hit in answer["hits"]]
@@ -53,7 +54,10 @@ def test_default_library_answers_peskov_on_first_use(default_home: dict) -> None
     assert "Peskov" in top["text"]
     assert top["highlights"][0]["text"] in top["text"]
     assert set(top["citation"]) >= {"article", "path", "title", "paragraph", "start", "end"}
-    assert "first use" in result.stderr or result.stderr == ""
+    assert result.stderr.startswith("qa: first use: indexing the sample library in "), result.stderr
+    again = qa("ask", "What did Peskov say?", "--json", env=home)
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+    assert json.loads(again.stdout)["hits"] == answer["hits"]
 
 
 def test_text_answer_marks_the_best_sentence(default_home: dict) -> None:
