@@ -56,7 +56,7 @@ from index.schema import (
     read_meta,
 )
 from index.vectors import remove_stale_files, vector_file_name
-from index.writer import commit_generation
+from index.writer import commit_generation, fault_point
 
 
 @dataclass(frozen=True)
@@ -274,6 +274,7 @@ def _build(
             embedding.add({c.text_sha: c.text for chunks in per_article for c in chunks})
 
         embedded = 0
+        fault_point("embedding")
         for progress in embedding.finish():
             embedded = progress.total
             remaining = progress.total - progress.done

@@ -13,6 +13,7 @@ Vectors come from the `embeddings` cache and are checked before they are written
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,11 +89,11 @@ def commit_generation(
             conn, index_dir, embedder, previous_meta, compare=not full
         )
         generation = next_generation(index_dir, previous_meta)
-        _crash_point("before-vector-write")
+        fault_point("before-vector-write")
         name, sha = write_vector_file(
             build_vector_index(ids, vectors, embedder.dim), index_dir, generation
         )
-        _crash_point("after-vector-rename")
+        fault_point("after-vector-rename")
         write_meta(
             conn,
             {
@@ -108,7 +109,7 @@ def commit_generation(
             },
         )
         write_meta(conn, {DIGEST_KEY: content_digest(conn)})
-        _crash_point("before-commit")
+        fault_point("before-commit")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -119,7 +120,7 @@ def commit_generation(
         if generation:
             _remove_uncommitted(conn, index_dir, generation)
         raise
-    _crash_point("after-commit")
+    fault_point("after-commit")
     return generation, counts, notes
 
 
@@ -291,11 +292,15 @@ def _remove_uncommitted(conn: sqlite3.Connection, index_dir: Path, generation: i
             pass  # the next build removes it
 
 
-def _crash_point(name: str) -> None:
-    """Fault-injection hook: `QA_CRASH_AT=<name>` kills the process at that step of a commit.
+def fault_point(name: str) -> None:
+    """Fault-injection hook: `QA_CRASH_AT=<name>` kills the process at that step of a build,
+    `QA_STOP_AT=<name>` stops it there (SIGSTOP) until a test has signalled it.
 
-    Tests use it to prove each step of the commit protocol is crash-safe; it costs one
-    environment lookup per build.
+    Tests use them to prove each step of the commit protocol is crash-safe, and to land
+    a Ctrl-C or SIGTERM inside a given stage without racing the build; they cost two
+    environment lookups per step.
     """
     if os.environ.get("QA_CRASH_AT") == name:
-        os.kill(os.getpid(), 9)
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("QA_STOP_AT") == name:
+        os.kill(os.getpid(), signal.SIGSTOP)

@@ -93,18 +93,21 @@ def test_readers_see_whole_generations_through_rebuilds(tmp_path: Path) -> None:
     def ask_loop(reader: subprocess.Popen) -> None:
         assert reader.stdin is not None and reader.stdout is not None
         while not stop.is_set():
+            # Every generation committed before the question is sent must be seen by it.
+            newest_committed = max(committed)
             reader.stdin.write("What did the committee agree?\n")
             reader.stdin.flush()
             hit_texts = [h["text"] for h in json.loads(reader.stdout.readline())["hits"]]
-            answers.append((max(committed), hit_texts))
+            answers.append((newest_committed, hit_texts))
 
     threads = [threading.Thread(target=ask_loop, args=(r,)) for r in readers]
     for thread in threads:
         thread.start()
 
     def wait_for_answers(count: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(answers) < count and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while len(answers) < count:
+            assert time.monotonic() < deadline, f"readers stalled at {len(answers)} answers"
             time.sleep(0.05)
 
     try:
@@ -127,11 +130,13 @@ def test_readers_see_whole_generations_through_rebuilds(tmp_path: Path) -> None:
         assert reader.returncode == 0
         assert reader.stderr is not None and reader.stderr.read() == ""
     seen = set()
-    for _, texts in answers:
+    for newest_committed, texts in answers:
         tags = {word for text in texts for word in text.split() if word.startswith("v")}
         tags = {t for t in tags if t[1:].isdigit()}
         assert len(tags) == 1, texts  # one generation per answer, never a mix
-        assert int(next(iter(tags))[1:]) in committed
+        answered_from = int(next(iter(tags))[1:])
+        assert answered_from in committed
+        assert answered_from >= newest_committed, (answered_from, newest_committed)
         seen |= tags
     assert len(answers) >= 10 and len(seen) >= 3, (len(answers), seen)
     print(f"\n{len(answers)} answers by 2 reader processes over generations {sorted(seen)}")

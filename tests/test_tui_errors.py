@@ -8,6 +8,7 @@ from pathlib import Path
 from library_fixtures import build, make_library
 from tui_support import ask, chat, make_app, wait_until
 
+from index.lock import WriterLock
 from tui.app import QAApp
 from tui.state import FAILED
 from tui.widgets.question_input import QuestionInput
@@ -42,22 +43,30 @@ async def test_model_mismatch_is_refused_clearly(tmp_path: Path) -> None:
 
 
 async def test_question_typed_while_loading_waits_then_is_answered(tmp_path: Path) -> None:
-    # A fresh QA_HOME: the default library is built on first use, inside the app.
+    # A fresh QA_HOME: the default library is built on first use, inside the app. The
+    # test holds the index's writer lock, as another qa building it would, so the library
+    # cannot be ready when the question is typed: the waiting is certain, not a race.
     from index.locations import default_index_dir
 
+    lock = WriterLock(default_index_dir())
+    lock.acquire()
     app = make_app(default_index_dir())
-    async with app.run_test(size=(100, 40)) as pilot:
-        screen = chat(pilot)
-        box = screen.query_one(QuestionInput)
-        box.value = "What did Peskov say?"
-        await pilot.press("enter")
-        if not app.library_state.settled:
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            screen = chat(pilot)
+            box = screen.query_one(QuestionInput)
+            box.value = "What did Peskov say?"
+            await pilot.press("enter")
+            assert not app.library_state.settled
             assert box.locked
             assert "waiting" in str(screen.views[1].query_one(".answer-line").render())
-        await wait_until(pilot, lambda: screen.current is None, timeout=60, what="answer")
-        answer = screen.turns[0].answer
-        assert answer is not None and "Peskov" in " ".join(h.text for h in answer.hits[:2])
-        assert not box.locked
+            lock.release()
+            await wait_until(pilot, lambda: screen.current is None, timeout=120, what="answer")
+            answer = screen.turns[0].answer
+            assert answer is not None and "Peskov" in " ".join(h.text for h in answer.hits[:2])
+            assert not box.locked
+    finally:
+        lock.release()
 
 
 async def test_a_library_that_cannot_open_is_shown_and_the_input_stays_usable(
