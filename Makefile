@@ -32,6 +32,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check qa index tui tests bench
 	$(BIN)/ruff format --check qa index tui tests bench
+	$(BIN)/lint-imports
 
 check: lint test
 
