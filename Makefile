@@ -33,6 +33,7 @@ lint: setup
 	$(BIN)/ruff check qa index tui tests bench
 	$(BIN)/ruff format --check qa index tui tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 check: lint test
 

@@ -198,19 +198,19 @@ def _build(
     notes: list[str] = []
     found: dict[tuple[str, str], Path] = {}
     missing_roots: set[str] = set()
-    for root in roots:
-        if not root.exists():
-            missing_roots.add(str(root))
-            skipped.append(Skipped(str(root), "folder not found; its articles are kept"))
+    for folder in roots:
+        if not folder.exists():
+            missing_roots.add(str(folder))
+            skipped.append(Skipped(str(folder), "folder not found; its articles are kept"))
             yield skipped[-1]
             continue
-        for item in discover_files(root, max_bytes=max_bytes):
+        for item in discover_files(folder, max_bytes=max_bytes):
             _check_cancel(cancel)
             if isinstance(item, Skipped):
                 skipped.append(item)
                 yield item
             else:
-                found[(str(root), str(item))] = item
+                found[(str(folder), str(item))] = item
 
     existing: dict[tuple[str, str], _FileState] = {}
     article_ids: dict[tuple[str, str], list[int]] = {}

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -42,16 +42,22 @@ _ONNX_MODULES = ("Transformer", "Pooling", "Normalize")
 class Embedder(Protocol):
     """Turns texts into vectors; the whole surface the index and the question side use."""
 
-    model_id: str
-    """The weights: "<name>@<first 16 hex of sha256 over the weight files>"."""
+    @property
+    def model_id(self) -> str:
+        """The weights: "<name>@<first 16 hex of sha256 over the weight files>"."""
+        ...
+
     model_path: str
     """Folder the model loads from."""
     dim: int
     """Vector dimension, known without loading the model."""
     max_tokens: int
     """Word pieces of text one input may hold: max_seq_length minus [CLS] and [SEP]."""
-    backend: str
-    """"onnx" or "torch"."""
+
+    @property
+    def backend(self) -> str:
+        """ "onnx" or "torch"."""
+        ...
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
@@ -122,9 +128,9 @@ def weight_files(model_path: Path) -> list[Path]:
 
 def read_model_spec(model_path: Path) -> ModelSpec:
     """Read name, dimension and sequence length from the config files (cheap, no torch)."""
-    config = _read_json(model_path / "config.json")
-    st_config = _read_json(model_path / "sentence_bert_config.json")
-    modules = _read_json(model_path / "modules.json", default=[])
+    config = cast(dict[str, Any], _read_json(model_path / "config.json"))
+    st_config = cast(dict[str, Any], _read_json(model_path / "sentence_bert_config.json"))
+    modules = cast(list[dict[str, Any]], _read_json(model_path / "modules.json", default=[]))
     max_positions = int(config.get("max_position_embeddings", 512))
     max_seq_length = int(st_config.get("max_seq_length") or max_positions)
     dim = int(config.get("hidden_size", 0))
@@ -133,7 +139,9 @@ def read_model_spec(model_path: Path) -> ModelSpec:
     for module in modules:
         kind = str(module.get("type", "")).rsplit(".", 1)[-1]
         kinds.append(kind)
-        module_config = _read_json(model_path / module.get("path", "") / "config.json")
+        module_config = cast(
+            dict[str, Any], _read_json(model_path / module.get("path", "") / "config.json")
+        )
         if kind == "Pooling":
             modes = sorted(
                 k for k, v in module_config.items() if k.startswith("pooling_mode_") and v
@@ -166,9 +174,9 @@ def _model_name(model_path: Path) -> str:
     return model_path.name
 
 
-def _read_json(path: Path, default: object = None) -> dict | list:
+def _read_json(path: Path, default: dict | list | None = None) -> dict | list:
     if not path.is_file():
-        return {} if default is None else default  # type: ignore[return-value]
+        return {} if default is None else default
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:

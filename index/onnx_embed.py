@@ -20,11 +20,17 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.embed import ModelSpec, load_tokenizer, set_runtime_environment
 from index.locations import cache_dir
+
+if TYPE_CHECKING:
+    import onnxruntime
+    import torch
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -172,7 +178,7 @@ def _export_graph(spec: ModelSpec, target: Path) -> list[str]:
     return names
 
 
-def _token_states(model: object, names: list[str]) -> object:
+def _token_states(model: Any, names: list[str]) -> torch.nn.Module:
     """The transformer with positional inputs and one output, as the exporter wants."""
     # The class is made here because torch.nn.Module cannot be a base class before torch
     # is imported, and this module must import without torch.
@@ -259,7 +265,7 @@ class OnnxBackend:
         self._swap = threading.Lock()
         self.inputs = [i.name for i in self.session.get_inputs()]
 
-    def _open_optimized(self, folder: Path) -> object:
+    def _open_optimized(self, folder: Path) -> onnxruntime.InferenceSession:
         """A session on the saved optimised graph, saving it first if need be.
 
         Falls back to the plain export, optimised at each load as before, when saving
@@ -286,7 +292,7 @@ class OnnxBackend:
                     break
         return self._session(prepack=False)
 
-    def _session(self, prepack: bool) -> object:
+    def _session(self, prepack: bool) -> onnxruntime.InferenceSession:
         ort = self._ort
         options = _session_options(ort)
         if self.optimized:
@@ -344,12 +350,12 @@ class OnnxBackend:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-def _session_options(ort: object) -> object:
-    options = ort.SessionOptions()  # type: ignore[attr-defined]
+def _session_options(ort: ModuleType) -> onnxruntime.SessionOptions:
+    options = ort.SessionOptions()
     options.intra_op_num_threads = _thread_count()
     options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL  # type: ignore[attr-defined]
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # type: ignore[attr-defined]
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     # Idle worker threads sleep instead of spinning: a question's run is a few ms, and
     # between runs the cores are wanted by the search (on a worker thread for `qa ask -`)
@@ -363,7 +369,7 @@ def optimized_graph_dir(folder: Path, ort_version: str) -> Path:
     return folder / f"{OPTIMIZED_PREFIX}{ort_version}"
 
 
-def _save_optimized(ort: object, folder: Path, target: Path, *, replace: bool) -> None:
+def _save_optimized(ort: ModuleType, folder: Path, target: Path, *, replace: bool) -> None:
     """Optimise the export's graph and save it with its weights in a separate file.
 
     Saved in a temporary sibling folder and renamed into place (as the export itself), so
@@ -374,7 +380,7 @@ def _save_optimized(ort: object, folder: Path, target: Path, *, replace: bool) -
         options = _session_options(ort)
         # Extended, not "all": the "all" level adds layout changes specific to this CPU,
         # and a cache folder can be copied to another machine.
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED  # type: ignore[attr-defined]
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(work / MODEL_FILE)
         # Every weight of 1 KB or more goes to the side file; the first (the 47 MB word
         # embedding table) sits at offset 0, page-aligned, so it can be mapped.
@@ -385,7 +391,7 @@ def _save_optimized(ort: object, folder: Path, target: Path, *, replace: bool) -
             "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
         )
         options.add_session_config_entry("session.disable_prepacking", "1")
-        ort.InferenceSession(  # type: ignore[attr-defined]
+        ort.InferenceSession(
             str(folder / MODEL_FILE), sess_options=options, providers=["CPUExecutionProvider"]
         )
         for name in (WEIGHTS_FILE, MODEL_FILE):

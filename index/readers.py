@@ -211,6 +211,8 @@ def _looks_binary(text: str) -> bool:
 def _read_html(
     text: str, shown: str, key: str, path: str, fallback_title: str, notes: list[str]
 ) -> Article:
+    extracted: str | None
+    metadata: dict[str, str | None]
     if nested_deeper_than(text, MAX_HTML_DEPTH):
         extracted, metadata = None, {}
         fallback = "page nested too deeply for main-text extraction; all page text kept"

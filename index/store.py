@@ -178,7 +178,11 @@ class IndexSnapshot:
         if len(queries) == 1:
             single_query_threads()
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+            # The keyword form (from faiss's Python wrapper) also keeps the selector alive
+            # as long as the parameters.
+            params = faiss.SearchParameters(  # type: ignore[call-arg]  # stubs lack the kwargs
+                sel=faiss.IDSelectorBatch(allowed.astype(np.int64))
+            )
         scores, ids = self.vectors.search(
             np.ascontiguousarray(queries, dtype=np.float32), k, params=params
         )
@@ -352,7 +356,7 @@ class IndexSnapshot:
         rows = self._conn.execute(
             "SELECT id, key, title, source, published FROM articles ORDER BY key"
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
     def count_articles(self, where_sql: str = "1", params: tuple = ()) -> int:
         """Articles matching a condition over `a` (to say what a filter excluded)."""

@@ -39,7 +39,7 @@ import re
 import stat
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -107,6 +107,7 @@ def build_vector_index(
     import faiss
 
     ann_min = ann_min_vectors() if ann_min is None else ann_min
+    base: faiss.Index
     if len(ids) >= ann_min:
         base = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -144,7 +145,10 @@ def index_kind(index: faiss.Index) -> str:
     """ "flat" or "hnsw": what kind of search a loaded vector index does."""
     import faiss
 
-    base = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    if hasattr(index, "id_map"):
+        base = faiss.downcast_index(cast("faiss.IndexIDMap", index).index)
+    else:
+        base = index
     return "hnsw" if isinstance(base, faiss.IndexHNSW) else "flat"
 
 
@@ -165,7 +169,7 @@ def write_vector_file(index: faiss.Index, folder: Path, generation: int) -> tupl
             digest.update(chunk)
             handle.write(chunk)
 
-        writer = faiss.PyCallbackIOWriter(sink)
+        writer = faiss.PyCallbackIOWriter(sink)  # type: ignore[attr-defined]  # not in faiss stubs
         faiss.write_index(index, writer)
         del writer
         handle.flush()
@@ -283,9 +287,14 @@ def stored_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
     """
     import faiss
 
-    base = faiss.downcast_index(index.index)
-    flat = faiss.downcast_index(base.storage) if isinstance(base, faiss.IndexHNSW) else base
-    ids = faiss.vector_to_array(index.id_map)
+    # Every vector file holds an id map over an exact (flat) or HNSW-over-flat index.
+    mapped = cast("faiss.IndexIDMap", index)
+    base = faiss.downcast_index(mapped.index)
+    flat = cast(
+        "faiss.IndexFlat",
+        faiss.downcast_index(base.storage) if isinstance(base, faiss.IndexHNSW) else base,
+    )
+    ids = faiss.vector_to_array(mapped.id_map)
     n, d = flat.ntotal, flat.d
     if n == 0:
         return ids, np.zeros((0, d), dtype=np.float32)

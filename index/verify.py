@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,6 +41,9 @@ from index.vectors import (
     stored_vectors,
     vector_file_name,
 )
+
+if TYPE_CHECKING:
+    import faiss
 
 FIX = "rebuild with `qa index build --full`"
 BLOCK_ROWS = 8192
@@ -158,7 +162,7 @@ def _check_cache(conn: sqlite3.Connection, database: Path, model_id: str, dim: i
 
 
 def _check_vectors(
-    conn: sqlite3.Connection, vector_path: Path, index: object, model_id: str
+    conn: sqlite3.Connection, vector_path: Path, index: faiss.Index, model_id: str
 ) -> list[str]:
     """Vector ids equal chunk ids; every cached vector equals the file's row for its chunk."""
     ids, matrix = stored_vectors(index)

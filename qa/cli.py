@@ -65,7 +65,9 @@ def _not_empty(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # A OneLineParser too (only its arguments are ever used): the subparsers are
+    # OneLineParsers, and their `parents` must be of the same class.
+    common = OneLineParser(add_help=False)
     common.add_argument(
         "--index",
         metavar="DIR",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,9 +86,9 @@ def ask(args: argparse.Namespace) -> int:
 
     def answer_one(question: str, vector: np.ndarray | None = None) -> Answer:
         if conversation is None:
-            return library.ask(question, query_vector=vector, **options)  # type: ignore[arg-type]
+            return library.ask(question, query_vector=vector, **options)
         answer = conversation.ask(library, question, **options)
-        conversation.save(session)  # type: ignore[arg-type]
+        conversation.save(session)  # type: ignore[arg-type]  # session is set whenever conversation is
         return answer
 
     if args.question != "-":
@@ -171,7 +171,7 @@ def index_build(args: argparse.Namespace) -> int:
     return 0 if report is not None else 1
 
 
-def show_build(events: object) -> BuildReport | None:
+def show_build(events: Iterable[BuildEvent]) -> BuildReport | None:
     """Print a build's progress and skips on stderr and its summary last; returns the report."""
     from index.build import BuildProgress, BuildReport
 
@@ -180,7 +180,7 @@ def show_build(events: object) -> BuildReport | None:
     last_stage = ""
     report = None
     event: BuildEvent
-    for event in events:  # type: ignore[attr-defined]
+    for event in events:
         if isinstance(event, Skipped):
             _clear(tty)
             _say(f"skipped {event.path}: {event.reason}")

@@ -124,7 +124,7 @@ class Conversation:
 
     def ask(self, library: Library, question: str, **options: object) -> Answer:
         """Rewrite, ask `library`, and record the turn; returns the answer."""
-        answer = library.ask(question, searched=self.rewrite(question), **options)  # type: ignore[arg-type]
+        answer = library.ask(question, searched=self.rewrite(question), **options)  # type: ignore[arg-type]  # options are Library.ask's keywords, typed object
         self.record(answer)
         return answer
 

@@ -16,11 +16,15 @@ import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import UsageError
 from index.locations import cache_dir
 from qa.library import Library, check_question
 from qa.terminal import visible
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
 
 CUTOFFS = (1, 5, 10)
 
@@ -140,9 +144,9 @@ def flagged_share(library: Library, questions: list[EvalQuestion], mode: str = "
     return flagged / len(questions) if questions else 0.0
 
 
-def _paragraph_ranking(answer: object) -> list[tuple[str, int]]:
+def _paragraph_ranking(answer: Answer) -> list[tuple[str, int]]:
     ranked: list[tuple[str, int]] = []
-    for hit in answer.hits:  # type: ignore[attr-defined]
+    for hit in answer.hits:
         for citation in (hit.citation, *hit.also_cited):
             key = (Path(citation.article).name, citation.paragraph)
             if key not in ranked:

@@ -131,7 +131,9 @@ def encoded_ahead(
             for batch in batches:
                 lines = [line for line in batch if line.problem or line.text.strip()]
                 asked = [line for line in lines if line.problem is None and wanted(line.text)]
-                vectors = encode([line.text for line in asked]) if asked else []
+                vectors: np.ndarray | list[np.ndarray] = (
+                    encode([line.text for line in asked]) if asked else []
+                )
                 handoff.put((lines, {a.number: v for a, v in zip(asked, vectors, strict=True)}))
         except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
             handoff.put(error)

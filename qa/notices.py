@@ -34,7 +34,7 @@ def explain_empty(
         name: snapshot.count_articles(sql, params) for name, (sql, params) in conditions.items()
     }
     reasons = [
-        _excluded_by(snapshot, filters, name, total, prefix)  # type: ignore[arg-type]
+        _excluded_by(snapshot, filters, name, total, prefix)  # type: ignore[arg-type]  # filters is not None when it has conditions
         for name, count in kept.items()
         if count == 0
     ]
@@ -42,10 +42,10 @@ def explain_empty(
         return "; ".join(reasons)
     scope = ""
     if conditions:
-        together = snapshot.count_articles(*filters.sql())  # type: ignore[union-attr]
+        together = snapshot.count_articles(*filters.sql())  # type: ignore[union-attr]  # filters is not None when it has conditions
         if together == 0:
             each = ", ".join(
-                f"{_flag(filters, name, prefix)} keeps {kept[name]} of {total}"  # type: ignore[arg-type]
+                f"{_flag(filters, name, prefix)} keeps {kept[name]} of {total}"  # type: ignore[arg-type]  # filters is not None when it has conditions
                 for name in conditions
             )
             return f"the filters together exclude all {_articles(total)} ({each})"

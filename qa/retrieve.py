@@ -142,7 +142,8 @@ def fts_query(words: list[str], frequency: dict[str, int] | None = None) -> str:
     weight, and it still counts in coverage and in the dense search.
     """
     if frequency:
-        kept, postings = [], 0
+        kept: list[str] = []
+        postings = 0
         for word in sorted(words, key=lambda w: frequency.get(w, 0)):
             postings += frequency.get(word, 0)
             if kept and postings > LEXICAL_POSTINGS:
@@ -249,7 +250,7 @@ class Evidence:
     def scored(self, picks: np.ndarray, scores: np.ndarray) -> list[ScoredPassage]:
         """`ScoredPassage`s of the candidates `picks`, with the given fused scores."""
         layout = self.layout
-        inside = {int(i): [] for i in picks}
+        inside: dict[int, list[int]] = {int(i): [] for i in picks}
         for candidate, row in zip(
             self.pair_passage.tolist(), self.pair_sentence.tolist(), strict=True
         ):
@@ -298,7 +299,8 @@ def gather_evidence(
     """
     filters = filters or Filters()
     allowed = None
-    lexical_sql, lexical_params = "", ()
+    lexical_sql = ""
+    lexical_params: tuple[str, ...] = ()
     if not filters.is_empty():
         where, params = filters.sql()
         allowed = snapshot.chunk_ids_where(where, params)
@@ -345,7 +347,7 @@ def gather_evidence(
         layout.paragraph_of,
         layout.starts,
         layout.ends,
-        lowered=None if None in lowered else lowered,  # type: ignore[arg-type]
+        lowered=None if None in lowered else lowered,  # type: ignore[arg-type]  # `None in lowered` does not narrow the list
     )
     pair_passage, pair_sentence = _sentences_inside(layout, passages)
     sentence_cos = chunk_cos[passages].astype(np.float64)

@@ -306,7 +306,7 @@ def _percent(event: BuildProgress) -> str:
 def _replace_build(state: BuildState, **changes: object) -> BuildState:
     from dataclasses import replace
 
-    return replace(state, **changes)  # type: ignore[arg-type]
+    return replace(state, **changes)  # type: ignore[arg-type]  # changes are BuildState fields, typed object
 
 
 def _default_dir() -> Path | None:

@@ -35,7 +35,7 @@ class LibraryState:
 
     def to(self, phase: str, **changes: object) -> LibraryState:
         changes.setdefault("detail", "")
-        return replace(self, phase=phase, **changes)  # type: ignore[arg-type]
+        return replace(self, phase=phase, **changes)  # type: ignore[arg-type]  # changes are LibraryState fields, typed object
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from tui.widgets.status_line import StatusLine
 from tui.widgets.turn import AnswerCard, TurnView
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from qa import Filters, Library
 
 PASSAGES_PER_ANSWER = 5
@@ -48,7 +50,11 @@ class ChatScreen(Screen[None]):
     ]
 
     def __init__(
-        self, *, default_dir: object = None, show_timings: bool = True, show_scores: bool = True
+        self,
+        *,
+        default_dir: Path | None = None,
+        show_timings: bool = True,
+        show_scores: bool = True,
     ) -> None:
         super().__init__()
         self.turns: list[Turn] = []
@@ -65,7 +71,7 @@ class ChatScreen(Screen[None]):
         self._default_dir = default_dir
 
     def compose(self) -> ComposeResult:
-        yield StatusLine(self._default_dir, id="status")  # type: ignore[arg-type]
+        yield StatusLine(self._default_dir, id="status")
         with VerticalScroll(id="transcript", can_focus=False):
             yield Static(Content.styled(WELCOME, "$text-muted"), id="welcome")
         yield QuestionInput(placeholder=PLACEHOLDER, id="question")
@@ -78,7 +84,7 @@ class ChatScreen(Screen[None]):
 
     @property
     def library(self) -> Library | None:
-        return self.app.library  # type: ignore[attr-defined]
+        return self.app.library  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
 
     # -- the app's state, shown -------------------------------------------------------
 
@@ -120,7 +126,7 @@ class ChatScreen(Screen[None]):
         transcript.mount(view)
         self.current = turn.number
         self._lock()
-        state: LibraryState = self.app.library_state  # type: ignore[attr-defined]
+        state: LibraryState = self.app.library_state  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
         if state.settled:
             self._start_answer(turn)
         else:
@@ -140,7 +146,7 @@ class ChatScreen(Screen[None]):
     def answer_in_thread(self, library: Library, turn: Turn) -> None:
         filters = None if turn.filters is None or turn.filters.is_empty() else turn.filters
         try:
-            answer = self.app.on_library_thread(  # type: ignore[attr-defined]
+            answer = self.app.on_library_thread(  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
                 library.ask,
                 turn.question,
                 k=PASSAGES_PER_ANSWER,
@@ -219,7 +225,7 @@ class ChatScreen(Screen[None]):
         argument = argument.strip()
         name = name.lower()
         if name == "help":
-            self.app.action_help()  # type: ignore[attr-defined]
+            self.app.action_help()  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
             return
         if name == "clear":
             self._set_filters(Filters())
@@ -277,7 +283,7 @@ class ChatScreen(Screen[None]):
             self.app.push_screen(ReaderScreen(library, message.hit))
 
     def on_answer_card_copy_requested(self, message: AnswerCard.CopyRequested) -> None:
-        self.app.copy_citation(message.hit)  # type: ignore[attr-defined]
+        self.app.copy_citation(message.hit)  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
 
     def on_answer_card_left(self, message: AnswerCard.Left) -> None:
         self.query_one(QuestionInput).focus()
@@ -295,7 +301,7 @@ def _checked_filters(fields: dict[str, str | None]) -> Filters:
 
     for name in ("since", "until"):
         if fields[name] is not None:
-            fields[name] = normalise_date(fields[name], f"/{name}")  # type: ignore[arg-type]
+            fields[name] = normalise_date(fields[name], f"/{name}")  # type: ignore[arg-type]  # checked not None just above
     check_range(fields["since"], fields["until"], "/since", "/until")
     return Filters(**fields)
 

@@ -63,7 +63,7 @@ class ReaderScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self, article_id: int) -> None:
         try:
-            paragraphs = self.app.on_library_thread(  # type: ignore[attr-defined]
+            paragraphs = self.app.on_library_thread(  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
                 self.library.article_paragraphs, article_id
             )
         except QAError as error:
@@ -123,4 +123,4 @@ class ReaderScreen(Screen[None]):
         )
 
     def action_copy(self) -> None:
-        self.app.copy_citation(self.hit)  # type: ignore[attr-defined]
+        self.app.copy_citation(self.hit)  # type: ignore[attr-defined]  # self.app is a QAApp, typed App

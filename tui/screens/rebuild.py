@@ -57,14 +57,14 @@ class RebuildScreen(ModalScreen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "rebuild-cancel":
-            self.app.action_cancel_rebuild()  # type: ignore[attr-defined]
+            self.app.action_cancel_rebuild()  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
         else:
             self.dismiss()
 
     def action_cancel_or_close(self) -> None:
-        state: BuildState | None = self.app.build_state  # type: ignore[attr-defined]
+        state: BuildState | None = self.app.build_state  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
         if state is not None and state.running:
-            self.app.action_cancel_rebuild()  # type: ignore[attr-defined]
+            self.app.action_cancel_rebuild()  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
         else:
             self.dismiss()
 

@@ -20,7 +20,7 @@ class QuestionInput(Input):
     ]
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # kwargs are Input's keywords
         self.history: list[str] = []
         self._position: int | None = None  # index into history while walking it
         self._draft = ""  # what was typed before walking began

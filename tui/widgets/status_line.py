@@ -44,7 +44,7 @@ class StatusLine(Widget):
     """
 
     def __init__(self, default_dir: Path | None = None, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)  # type: ignore[arg-type]  # kwargs are Widget's keywords
         self.default_dir = default_dir
         self.library = LibraryState()
         self.build: BuildState | None = None
