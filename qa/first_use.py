@@ -137,12 +137,3 @@ def _place_sample(articles: Path) -> None:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def run_first_use(library: Library, notify: Callable[[str], None] | None = None) -> None:
-    """Build the default library if this is its first use (no progress shown)."""
-    events = list(ensure_default_library(library, notify))
-    if events:
-        from index.build import run_build
-
-        run_build(iter(events))

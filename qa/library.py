@@ -24,7 +24,6 @@ from qa.answer import Answer, Citation, Highlight, Hit
 # Re-exported (the `x as x` form): the default library's first use lives there.
 from qa.first_use import ensure_default_library as ensure_default_library
 from qa.first_use import needs_first_use as needs_first_use
-from qa.first_use import run_first_use as run_first_use
 from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
