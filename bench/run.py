@@ -73,7 +73,7 @@ def worker(*args: str) -> dict:
 
 def model_id() -> str:
     sys.path.insert(0, str(ROOT))
-    from index.embed import load_embedder
+    from index.embedding.embed import load_embedder
 
     return load_embedder().model_id
 

@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from index.schema import connect, read_meta, write_meta  # noqa: E402
-from index.vectors import build_vector_index, fsync_dir, write_vector_file  # noqa: E402
+from index.store.schema import connect, read_meta, write_meta  # noqa: E402
+from index.store.vectors import build_vector_index, fsync_dir, write_vector_file  # noqa: E402
 
 GENERATOR_VERSION = "3"
 """3: HNSW M=32/efConstruction=80 (index/vectors.py)."""
@@ -152,7 +152,7 @@ def generate_library(
     graph (most of the time at 1M) is built on a thread while the rows are written:
     FAISS runs without the GIL, so the two overlap.
     """
-    from index.embed import load_embedder
+    from index.embedding.embed import load_embedder
 
     embedder = load_embedder()
     model_id = model_id or embedder.model_id
@@ -304,7 +304,7 @@ def _write_rows(
 
 def _write_digest(conn: sqlite3.Connection) -> None:
     """Record the database content digest if this checkout's store checks one on load."""
-    from index import schema
+    from index.store import schema
 
     if hasattr(schema, "content_digest") and hasattr(schema, "DIGEST_KEY"):
         write_meta(conn, {schema.DIGEST_KEY: schema.content_digest(conn)})
@@ -326,7 +326,7 @@ def is_generated(index_dir: Path, passages: int, seed: int = 0) -> bool:
 
 def sample_questions(index_dir: Path, count: int, seed: int = 1) -> list[SynthQuestion]:
     """Questions aimed at random passages: a few of their content words, a nearby vector."""
-    from index.store import IndexSnapshot
+    from index.store.snapshot import IndexSnapshot
     from qa.retrieve import STOPWORDS
 
     rng = np.random.default_rng(seed)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import load_embedder
-from index.store import IndexSnapshot
+from index.embedding.embed import load_embedder
+from index.store.snapshot import IndexSnapshot
 from qa.retrieve import candidate_passages
 from qa.scoring import ConfidenceRule, FusionWeights, fuse, fuse_candidates
 
@@ -263,7 +263,7 @@ def top_evidence(index: Path, questions: list[str], weights: FusionWeights) -> n
 
 def seed_index(seed: Path) -> Path:
     """An index of the seed library, built once under /tmp."""
-    from index.build import build_index, run_build
+    from index.build.run import build_index, run_build
 
     target = Path("/tmp/qa-tune-seed-index")
     if not (target / "library.sqlite").exists():

@@ -45,7 +45,7 @@ def latency(args: argparse.Namespace) -> dict:
     """Warm query latency in one process: retrieval (dense + FTS5 + fusion) per question."""
     import numpy as np
 
-    from index.store import IndexSnapshot
+    from index.store.snapshot import IndexSnapshot
     from qa.library import Library
     from qa.retrieve import rank_passages
 
@@ -119,7 +119,7 @@ def _recall_vs_exact(snapshot: object, queries: np.ndarray) -> float | None:
     """
     import numpy as np
 
-    from index.vectors import build_vector_index
+    from index.store.vectors import build_vector_index
 
     ids, matrix = snapshot._vector_ids, snapshot._vector_rows  # type: ignore[attr-defined]
     exact = [set(ids[np.argsort(-(matrix @ q))[:10]].tolist()) for q in queries]
@@ -163,11 +163,11 @@ def build(args: argparse.Namespace) -> dict:
     """
     import numpy as np
 
-    from index.build import build_index
-    from index.chunking import chunk_article
-    from index.embed import load_embedder
-    from index.embed_pipeline import EMBED_BATCH
-    from index.readers import read_articles
+    from index.build.run import build_index
+    from index.embedding.embed import load_embedder
+    from index.embedding.pipeline import EMBED_BATCH
+    from index.sources.chunking import chunk_article
+    from index.sources.readers import read_articles
 
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)

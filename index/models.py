@@ -1,12 +1,18 @@
-"""Domain values of the article library, as frozen dataclasses.
+"""The values every part of the index shares: frozen dataclasses and the embedder protocol.
 
-Readers produce `Article`s with `Paragraph`s; the passage and sentence splitters turn a
-paragraph into `Span`s (character ranges inside the paragraph text) that get embedded.
+Readers produce `Article`s with `Paragraph`s; the splitters turn a paragraph into `Chunk`s
+(a `Span` inside the paragraph) that an `Embedder` turns into vectors and the store keeps.
+Kept here, below `sources`, `embedding` and `store`, so that none of those imports another.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +56,41 @@ class Skipped:
 
     path: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    ordinal: int
+    """Ordinal of the paragraph it lies in."""
+    kind: str
+    """'passage' or 'sentence'."""
+    span: Span
+    text: str
+    text_sha: str
+
+
+class Embedder(Protocol):
+    """Turns texts into vectors; the whole surface the index and the question side use."""
+
+    @property
+    def model_id(self) -> str:
+        """The weights: "<name>@<first 16 hex of sha256 over the weight files>"."""
+        ...
+
+    model_path: str
+    """Folder the model loads from."""
+    dim: int
+    """Vector dimension, known without loading the model."""
+    max_tokens: int
+    """Word pieces of text one input may hold: max_seq_length minus [CLS] and [SEP]."""
+
+    @property
+    def backend(self) -> str:
+        """ "onnx" or "torch"."""
+        ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def warm(self) -> None: ...

@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index.build import BuildProgress, BuildReport
+    from index.build.run import BuildProgress, BuildReport
     from index.errors import (
         BuildInterrupted,
         BuildLocked,
@@ -26,15 +26,15 @@ if TYPE_CHECKING:
         UsageError,
     )
     from index.models import Skipped
-    from index.store import IndexInfo
+    from index.store.snapshot import IndexInfo
     from qa.answer import Answer, Citation, Highlight, Hit
     from qa.library import Library, check_question, ensure_default_library
     from qa.retrieve import Filters
 
 # Public name -> the module that defines it.
 _HOMES = {
-    "BuildProgress": "index.build",
-    "BuildReport": "index.build",
+    "BuildProgress": "index.build.run",
+    "BuildReport": "index.build.run",
     "BuildInterrupted": "index.errors",
     "BuildLocked": "index.errors",
     "IndexCorrupt": "index.errors",
@@ -45,7 +45,7 @@ _HOMES = {
     "QAError": "index.errors",
     "UsageError": "index.errors",
     "Skipped": "index.models",
-    "IndexInfo": "index.store",
+    "IndexInfo": "index.store.snapshot",
     "Answer": "qa.answer",
     "Citation": "qa.answer",
     "Highlight": "qa.answer",

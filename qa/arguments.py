@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from index.discovery import undecodable
 from index.errors import UsageError
+from index.sources.discovery import undecodable
 
 ENVIRONMENT = ("QA_HOME", "QA_INDEX", "QA_MODEL", "QA_CACHE_DIR")
 """Variables naming folders `qa` reads: empty, they would silently mean the default."""

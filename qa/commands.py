@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     # The build pipeline (readers, trafilatura, chunking) is imported by the commands
     # that build, never on the `qa ask` path.
-    from index.build import BuildEvent, BuildReport
+    from index.build.run import BuildEvent, BuildReport
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -163,7 +163,7 @@ def index_build(args: argparse.Namespace) -> int:
         show_build(ensure_default_library(library, _say))
         return 0
     kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
-    from index.build import build_index
+    from index.build.run import build_index
 
     report = show_build(
         build_index(library.index_dir, paths, embedder=library.embedder, full=args.full, **kwargs)
@@ -173,7 +173,7 @@ def index_build(args: argparse.Namespace) -> int:
 
 def show_build(events: Iterable[BuildEvent]) -> BuildReport | None:
     """Print a build's progress and skips on stderr and its summary last; returns the report."""
-    from index.build import BuildProgress, BuildReport
+    from index.build.run import BuildProgress, BuildReport
 
     tty = sys.stderr.isatty()
     last_line = 0.0
@@ -215,7 +215,7 @@ def index_status(args: argparse.Namespace) -> int:
 
 
 def index_verify(args: argparse.Namespace) -> int:
-    from index.verify import verify_index
+    from index.store.verify import verify_index
 
     library = _library(args)
     problems = verify_index(library.index_dir, warn=lambda message: _say(f"warning: {message}"))

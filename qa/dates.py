@@ -7,7 +7,7 @@ error naming the value. Comparing prefixes makes a month or a year mean all of i
 `--until 2025-02` is through the end of February.
 
 Stored `published` values come from the articles (front matter, HTML, JSONL) but are
-normalised when read (`index.paragraphs.normalise_date`: "March 4, 2021", "2021/03/04",
+normalised when read (`index.sources.paragraphs.normalise_date`: "March 4, 2021", "2021/03/04",
 RFC 2822 all become "2021-03-04"; a date it cannot read is dropped with a note), and the
 content digest refuses an index whose rows were changed since. So a stored date is an
 ISO day or nothing, and comparing it with a normalised prefix is exact; an undated

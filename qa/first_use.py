@@ -4,7 +4,7 @@
 never completed a build. Several of them may start at once on a new library (three
 `qa ask` from a script, the chat and a shell): one builds, the others say they are
 waiting, wait on the index's writer lock, and then answer from what it built. Nothing
-here depends on timing: the writer lock (`index.lock`) decides who builds, and the
+here depends on timing: the writer lock (`index.store.lock`) decides who builds, and the
 sample lands in the articles folder by one rename.
 """
 
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from index.errors import BuildLocked, IndexMissing, QAError
 from index.locations import default_articles_dir, default_index_dir, sample_dir
-from index.lock import wait_for_writer, writer_busy
-from index.schema import connect, read_meta
+from index.store.lock import wait_for_writer, writer_busy
+from index.store.schema import connect, read_meta
 
 if TYPE_CHECKING:
     # Imported where a build starts: asking must not load readers, trafilatura, chunking.
-    from index.build import BuildEvent
+    from index.build.run import BuildEvent
     from qa.library import Library
 
 

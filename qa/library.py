@@ -14,11 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.embed import Embedder, load_embedder
+from index.embedding.embed import load_embedder
 from index.errors import IndexMissing, UsageError
 from index.locations import default_index_dir
-from index.schema import db_path
-from index.store import IndexInfo, IndexSnapshot
+from index.models import Embedder
+from index.store.schema import db_path
+from index.store.snapshot import IndexInfo, IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
 
 # Re-exported (the `x as x` form): the default library's first use lives there.
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     # Imported where a build starts: asking must not load readers, trafilatura, chunking.
-    from index.build import BuildEvent
+    from index.build.run import BuildEvent
 
 MAX_QUESTION_CHARS = 2000
 HIGHLIGHT_MARGIN = 0.02
@@ -147,8 +148,8 @@ class Library:
         full: bool = False,
         cancel: threading.Event | None = None,
     ) -> Iterator[BuildEvent]:
-        """Build or update this library's index; see `index.build.build_index`."""
-        from index.build import build_index
+        """Build or update this library's index; see `index.build.run.build_index`."""
+        from index.build.run import build_index
 
         return build_index(self.index_dir, paths, embedder=self.embedder, full=full, cancel=cancel)
 

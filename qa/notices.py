@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from qa.dates import UNDATED_SQL
 
 if TYPE_CHECKING:
-    from index.store import IndexSnapshot
+    from index.store.snapshot import IndexSnapshot
     from qa.retrieve import Filters
 
 

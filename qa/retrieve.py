@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.records import ChunkLayout, ChunkRecord
-from index.store import IndexSnapshot
+from index.store.records import ChunkLayout, ChunkRecord
+from index.store.snapshot import IndexSnapshot
 from qa.dates import SINCE_SQL, UNTIL_SQL, check_range, normalise_date
 from qa.scoring import (
     DEFAULT_WEIGHTS,

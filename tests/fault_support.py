@@ -18,11 +18,11 @@ from pathlib import Path
 
 from library_fixtures import EXTRA_ARTICLES, embedder, make_library
 
-from index.schema import connect, read_meta
-from index.store import IndexSnapshot
+from index.store.schema import connect, read_meta
+from index.store.snapshot import IndexSnapshot
 from qa.library import Library
 
-DRIVER = Path(__file__).with_name("fault_driver.py")
+DRIVER = Path(__file__).parent / "fault" / "fault_driver.py"
 
 QUESTIONS = (
     "What did Peskov say?",

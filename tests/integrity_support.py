@@ -1,4 +1,4 @@
-"""Helpers for tests/test_harden_integrity.py: the `qa` command, and ways to damage an index.
+"""Helpers for tests/fault/test_harden_integrity.py: the `qa` command, and ways to damage an index.
 
 Every fault is made the way an accident or an attacker would make it: by writing the
 files on disk (SQLite rows, a named pipe, a link, a read-only mount), never by patching
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from index.schema import DIGEST_KEY, content_digest
+from index.store.schema import DIGEST_KEY, content_digest
 
 QA = [sys.executable, "-m", "qa"]
 HANG_GUARD = 180

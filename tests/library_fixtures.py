@@ -6,9 +6,10 @@ import os
 import shutil
 from pathlib import Path
 
-from index.build import BuildReport, build_index, run_build
-from index.embed import Embedder, load_embedder
+from index.build.run import BuildReport, build_index, run_build
+from index.embedding.embed import load_embedder
 from index.locations import sample_dir
+from index.models import Embedder
 
 SAMPLE = "moscow-times-belarus-reserve.txt"
 

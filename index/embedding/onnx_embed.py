@@ -1,0 +1,413 @@
+"""ONNX backend: the model's transformer exported once with torch, then run by onnxruntime.
+
+Why: loading torch and sentence-transformers costs seconds on every `qa ask`, while an
+onnxruntime session over the exported graph loads in a fraction of that and encodes at
+least as fast on CPU. The export is derived data, kept per `model_id` under
+`cache_dir()/onnx/`, so different weights never share an export and a deleted cache is
+simply made again. Only this module's `export_onnx` imports torch.
+
+The graph outputs token states; mean pooling over the attention mask and L2 normalisation
+happen here in numpy, exactly as sentence-transformers' Pooling and Normalize modules do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.embedding.embed import ModelSpec, load_tokenizer, set_runtime_environment
+from index.locations import cache_dir
+
+if TYPE_CHECKING:
+    import onnxruntime
+    import torch
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+MANIFEST_FILE = "export.json"
+OPSET = 17
+# Padded cells (rows x width) per onnxruntime call. Measured on 2 cores with 256-piece
+# paragraphs: batches of ~16 long rows ran ~1.4x faster than 64, the activations of a
+# big batch falling out of cache; short texts (questions) still batch 64 at a time.
+TOKEN_BUDGET = 4096
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+MIN_BATCH_ROWS = 8
+SHORTER_ROW = 0.75
+"""A row shorter than this fraction of its batch's width starts a new batch (see _batches)."""
+OPTIMIZED_PREFIX = "optimized-ort"
+WEIGHTS_FILE = "weights.bin"
+PREPACK_AFTER_CELLS = 50_000
+"""Padded cells of long inputs encoded before pre-packing pays: it costs ~0.1 s once and
+saves ~0.012 ms a cell on 256-piece passages (~12 batches of 4096 cells)."""
+PREPACK_MIN_WIDTH = 64
+"""Only batches this wide count: questions gain nothing from pre-packing (measured equal
+on 32 x 20 batches), and never switching keeps a long `qa ask -` run on one session."""
+
+
+def export_dir(model_id: str) -> Path:
+    """Where the export of `model_id` lives (the "@" and name are safe in a file name)."""
+    safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in model_id)
+    return cache_dir() / "onnx" / safe
+
+
+def cached_export(spec: ModelSpec, model_id: str) -> Path | None:
+    """The finished export of `model_id` for this model folder's architecture, or None."""
+    folder = export_dir(model_id)
+    # The folder appears by one rename with the manifest already inside, so a readable
+    # manifest means the whole export is there.
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    # Same weights under another config.json (activation, layer norm eps...) would be
+    # another graph; such an export is stale for this folder and gets redone.
+    if not isinstance(manifest, dict):
+        return None
+    if manifest.get("config_sha256") != _config_sha256(spec) or not (folder / MODEL_FILE).is_file():
+        return None
+    return folder
+
+
+def _config_sha256(spec: ModelSpec) -> str:
+    return hashlib.sha256((spec.path / "config.json").read_bytes()).hexdigest()
+
+
+def export_onnx(spec: ModelSpec, model_id: str) -> Path:
+    """Export the model's transformer to ONNX under the cache; returns the export folder.
+
+    Built in a temporary sibling folder and renamed into place, so a killed export leaves
+    no half file where `cached_export` would find it.
+    """
+    final = export_dir(model_id)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        inputs = _export_graph(spec, work / MODEL_FILE)
+        # Kept beside the graph so the export folder is self-describing; at run time the
+        # model folder's own tokenizer is used, as sentence-transformers does.
+        shutil.copyfile(spec.path / TOKENIZER_FILE, work / TOKENIZER_FILE)
+        manifest = {
+            "model_id": model_id,
+            "model_path": str(spec.path),
+            "config_sha256": _config_sha256(spec),
+            "inputs": inputs,
+            "opset": OPSET,
+        }
+        (work / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        for name in (MODEL_FILE, TOKENIZER_FILE, MANIFEST_FILE):
+            _fsync(work / name)
+        _move_into_place(work, final, spec, model_id)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
+def _move_into_place(work: Path, final: Path, spec: ModelSpec, model_id: str) -> None:
+    if final.exists() and cached_export(spec, model_id) is None:
+        # A stale or broken export: moved aside first, since rename cannot replace a
+        # non-empty folder. A session already open on it has the graph in memory.
+        stale = Path(tempfile.mkdtemp(prefix=f".{final.name}.stale.", dir=final.parent))
+        os.rename(final, stale / "old")
+        shutil.rmtree(stale, ignore_errors=True)
+    try:
+        os.rename(work, final)
+    except OSError:
+        # Another process finished the same export first; its copy is as good as ours.
+        if cached_export(spec, model_id) is None:
+            raise
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _export_graph(spec: ModelSpec, target: Path) -> list[str]:
+    """Trace the transformer to `target`; returns the graph's input names."""
+    import contextlib
+    import inspect
+    import io
+    import warnings
+
+    import torch
+
+    from index.embedding.embed import TorchBackend
+
+    backend = TorchBackend(spec.path)
+    transformer = backend.model[0]
+    auto_model = getattr(transformer, "auto_model", None)
+    if auto_model is None:
+        raise RuntimeError(f"first module {type(transformer).__name__} has no transformer")
+    accepted = inspect.signature(auto_model.forward).parameters
+    names = [name for name in INPUT_NAMES if name in accepted]
+    wrapper = _token_states(auto_model, names)
+    # A padded example: with an all-ones mask transformers may skip building the
+    # attention mask while tracing, and the graph would then ignore padding.
+    ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)
+    mask = (ids != 0).long()
+    example = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+    axes = {name: {0: "batch", 1: "sequence"} for name in [*names, "token_states"]}
+    with (
+        torch.no_grad(),
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            tuple(example[name] for name in names),
+            str(target),
+            input_names=names,
+            output_names=["token_states"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+    return names
+
+
+def _token_states(model: Any, names: list[str]) -> torch.nn.Module:
+    """The transformer with positional inputs and one output, as the exporter wants."""
+    # The class is made here because torch.nn.Module cannot be a base class before torch
+    # is imported, and this module must import without torch.
+    import torch
+
+    class TokenStates(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            kwargs = dict(zip(names, inputs, strict=True))
+            return self.model(**kwargs, return_dict=True).last_hidden_state
+
+    return TokenStates().eval()
+
+
+def _thread_count() -> int:
+    # Physical parallelism available to this process; onnxruntime's default spins one
+    # thread per logical core, which oversubscribes small machines and containers.
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _batches(
+    order: list[int], lengths: list[int], batch_size: int, token_budget: int
+) -> Iterator[list[int]]:
+    """Runs of `order` (longest first) of at most `batch_size` rows and ~`token_budget` cells.
+
+    A run also ends where the rows get much shorter than its first (padding would be most
+    of the batch), once it has `MIN_BATCH_ROWS`: a call costs ~4.5 ms fixed plus ~0.14 ms
+    a cell on 2 cores, so 64 SQuAD questions (8-39 pieces) cost 3.8 ms each in one
+    padded batch and 2.6 ms in runs cut this way. Padding is masked exactly, so how
+    texts are batched never changes their vectors.
+    """
+    start = 0
+    while start < len(order):
+        # The first row is the longest, so it sets the padded width of the whole batch.
+        width = max(1, lengths[order[start]])
+        rows = max(1, min(batch_size, token_budget // width))
+        end = start + 1
+        while end < len(order) and end - start < rows:
+            if end - start >= MIN_BATCH_ROWS and lengths[order[end]] < SHORTER_ROW * width:
+                break
+            end += 1
+        yield order[start:end]
+        start = end
+
+
+class OnnxBackend:
+    """An onnxruntime session over one export folder, with pooling and normalisation.
+
+    Start-up is most of a one-question `qa ask`, so the session is made cheap to open:
+    - The graph onnxruntime optimises on every load is optimised once and saved beside
+      the export (`optimized_graph_dir`), then loaded with optimisation off.
+    - That saved graph keeps its weights in a separate file, which onnxruntime
+      memory-maps instead of copying 90 MB out of a protobuf (RSS 188 -> 107 MB).
+    - Weight pre-packing (a re-layout of every MatMul weight for faster GEMM) is off at
+      first: it costs ~0.1 s per load and pays back only over many long inputs. After
+      `PREPACK_AFTER_CELLS` padded cells of long inputs (an index build, not
+      questions) the backend moves to a pre-packed session, ~5-8% faster on passages.
+    Measured per process on 2 busy cores: session 0.25-0.32 s -> ~0.04 s.
+    """
+
+    def __init__(self, folder: Path, spec: ModelSpec, *, saved_graph: bool = True) -> None:
+        """`saved_graph=False` opens the plain export, optimised at load (the reference)."""
+        set_runtime_environment()  # before the import: it turns telemetry off
+        import onnxruntime as ort
+
+        self._ort = ort
+        self.tokenizer = load_tokenizer(spec.path, max_length=spec.max_seq_length)
+        self.token_budget = TOKEN_BUDGET
+        self.graph, self.optimized = folder / MODEL_FILE, False
+        """The graph file the session runs, and whether it is the saved optimised one."""
+        if saved_graph:
+            self.session = self._open_optimized(folder)
+        else:
+            self.session = self._session(prepack=False)
+        self.prepacked = False
+        self._cells = 0
+        self._swap = threading.Lock()
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def _open_optimized(self, folder: Path) -> onnxruntime.InferenceSession:
+        """A session on the saved optimised graph, saving it first if need be.
+
+        Falls back to the plain export, optimised at each load as before, when saving
+        is impossible (read-only cache) or fails; a saved graph that does not load is
+        made again.
+        """
+        target = optimized_graph_dir(folder, self._ort.__version__)
+        damaged = False
+        for attempt in range(2):
+            if (target / MODEL_FILE).is_file():
+                self.graph, self.optimized = target / MODEL_FILE, True
+                try:
+                    return self._session(prepack=False)
+                except Exception:  # noqa: BLE001 - damaged or foreign: made again below
+                    self.graph, self.optimized = folder / MODEL_FILE, False
+                    damaged = True
+            elif target.exists():
+                # It appears by one rename with the graph inside: without it, it is damaged.
+                damaged = True
+            if attempt == 0:
+                try:
+                    _save_optimized(self._ort, folder, target, replace=damaged)
+                except Exception:  # noqa: BLE001 - the plain export still works
+                    break
+        return self._session(prepack=False)
+
+    def _session(self, prepack: bool) -> onnxruntime.InferenceSession:
+        ort = self._ort
+        options = _session_options(ort)
+        if self.optimized:
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        if not prepack:
+            options.add_session_config_entry("session.disable_prepacking", "1")
+        return ort.InferenceSession(
+            str(self.graph), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+
+    def _count(self, cells: int) -> None:
+        """Move to a pre-packed session once enough text has gone through to repay it."""
+        self._cells += cells
+        if self.prepacked or self._cells < PREPACK_AFTER_CELLS:
+            return
+        with self._swap:
+            if not self.prepacked:
+                # Swapped as one attribute: a thread mid-run keeps the session it holds.
+                self.session = self._session(prepack=True)
+                self.prepacked = True
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
+        types = [np.asarray(e.type_ids, dtype=np.int64) for e in encodings]
+        # Longest first, so batches hold similar lengths and padding costs little; the
+        # original order is restored on the way out.
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+        out: np.ndarray | None = None
+        for chunk in _batches(order, [len(row) for row in ids], batch_size, self.token_budget):
+            vectors = self._encode_batch([ids[i] for i in chunk], [types[i] for i in chunk])
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[chunk] = vectors
+        assert out is not None
+        return out
+
+    def _encode_batch(self, ids: list[np.ndarray], types: list[np.ndarray]) -> np.ndarray:
+        width = max(len(row) for row in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        token_types = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, (piece_ids, type_ids) in enumerate(zip(ids, types, strict=True)):
+            input_ids[row, : len(piece_ids)] = piece_ids
+            token_types[row, : len(type_ids)] = type_ids
+            mask[row, : len(piece_ids)] = 1
+        feeds = {"input_ids": input_ids, "attention_mask": mask, "token_type_ids": token_types}
+        (states,) = self.session.run(None, {name: feeds[name] for name in self.inputs})
+        if width >= PREPACK_MIN_WIDTH:
+            self._count(input_ids.size)
+        weights = mask[:, :, None].astype(np.float32)
+        summed = (states * weights).sum(axis=1)
+        pooled = summed / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def _session_options(ort: ModuleType) -> onnxruntime.SessionOptions:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = _thread_count()
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    # Idle worker threads sleep instead of spinning: a question's run is a few ms, and
+    # between runs the cores are wanted by the search (on a worker thread for `qa ask -`)
+    # and by other processes. Measured on 2 busy cores: first run 27-42 -> ~20 ms.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def optimized_graph_dir(folder: Path, ort_version: str) -> Path:
+    """Where the optimised graph of one export is saved for one onnxruntime version."""
+    return folder / f"{OPTIMIZED_PREFIX}{ort_version}"
+
+
+def _save_optimized(ort: ModuleType, folder: Path, target: Path, *, replace: bool) -> None:
+    """Optimise the export's graph and save it with its weights in a separate file.
+
+    Saved in a temporary sibling folder and renamed into place (as the export itself), so
+    a killed start leaves nothing half-written where `OnnxBackend` looks.
+    """
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=folder))
+    try:
+        options = _session_options(ort)
+        # Extended, not "all": the "all" level adds layout changes specific to this CPU,
+        # and a cache folder can be copied to another machine.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.optimized_model_filepath = str(work / MODEL_FILE)
+        # Every weight of 1 KB or more goes to the side file; the first (the 47 MB word
+        # embedding table) sits at offset 0, page-aligned, so it can be mapped.
+        options.add_session_config_entry(
+            "session.optimized_model_external_initializers_file_name", WEIGHTS_FILE
+        )
+        options.add_session_config_entry(
+            "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
+        )
+        options.add_session_config_entry("session.disable_prepacking", "1")
+        ort.InferenceSession(
+            str(folder / MODEL_FILE), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        for name in (WEIGHTS_FILE, MODEL_FILE):
+            _fsync(work / name)
+        if replace and target.exists():
+            # Damaged (it failed to load): moved aside, as rename cannot replace a folder.
+            # Never otherwise: a folder that appeared meanwhile is another process's
+            # good copy, and others may be opening it.
+            stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale.", dir=folder))
+            os.rename(target, stale / "old")
+            shutil.rmtree(stale, ignore_errors=True)
+        try:
+            os.rename(work, target)
+        except OSError:
+            # Another process saved the same graph first; its copy is as good as ours.
+            if not (target / MODEL_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,410 @@
+"""Read side of an index folder: one committed generation, pinned for as long as it is used.
+
+`IndexSnapshot.open` starts a SQLite read transaction (WAL: it never blocks a writer and
+never sees half a build), reads `meta`, and loads the vector file that `meta` names,
+checking its checksum and count, and recomputes the database's content digest
+(`index.store.schema.check_content`), so damage on disk is refused before anything is answered.
+Everything the snapshot answers comes from that one generation; `is_current()` tells
+the caller when a newer one has been committed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.errors import IndexCorrupt, IndexMissing, IndexUnavailable, ModelMismatch
+from index.store.records import ChunkLayout, ChunkRecord, ParagraphEntry
+from index.store.schema import (
+    check_content,
+    check_meta,
+    connect,
+    corrupt,
+    db_path,
+    is_committed,
+    open_database,
+    read_meta,
+)
+from index.store.vectors import index_kind, load_vector_file, single_query_threads, stored_vectors
+
+if TYPE_CHECKING:
+    import faiss
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What `qa index status` and the TUI status line show."""
+
+    index_dir: Path
+    generation: int
+    model_id: str
+    dim: int
+    articles: int
+    paragraphs: int
+    passages: int
+    sentences: int
+    built_at: str
+    size_bytes: int
+    sources: tuple[str, ...]
+
+
+READ_MMAP_BYTES = 1 << 34
+_FREQUENCIES_KEPT = 100_000
+"""Document frequencies remembered per snapshot (a few MB at most)."""
+
+_LAYOUTS_KEPT = 20_000
+"""Paragraph layouts remembered per snapshot (~1 KB each)."""
+
+_RECORD_SQL = """
+SELECT c.id, c.kind, c.start, c.end, p.id, p.ordinal, p.text, p.boilerplate,
+       a.id, a.key, a.path, a.title, a.source, a.url, a.published
+FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id JOIN articles a ON a.id = p.article_id
+"""
+
+
+class IndexSnapshot:
+    """One committed generation of an index, safe to query while builds run."""
+
+    def __init__(self, index_dir: Path, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+        self.index_dir = index_dir
+        self._conn = conn
+        self.meta = meta
+        self.generation = int(meta["generation"])
+        self.model_id = meta["model_id"]
+        self.dim = int(meta["dim"])
+        self.vectors: faiss.Index = load_vector_file(
+            index_dir / meta["vector_file"],
+            meta["vector_sha256"],
+            int(meta["vector_count"]),
+            self.dim,
+        )
+        # Zero-copy views of the mapped vectors, for vectors_of (scale: index/vectors.py).
+        self.vector_kind = index_kind(self.vectors)
+        self._vector_ids, self._vector_rows = stored_vectors(self.vectors)
+        self._ids_sorted = bool(np.all(self._vector_ids[1:] > self._vector_ids[:-1]))
+        self._frequencies: dict[str, int] = {}
+        self._layouts: dict[int, ParagraphEntry] = {}
+        # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
+        # Read-only where the folder cannot be written, like `conn` (index.store.schema).
+        self._probe = open_database(index_dir)
+
+    @classmethod
+    def open(cls, index_dir: Path, model_id: str | None = None) -> IndexSnapshot:
+        """Open the last committed generation; refuse it if built by another model."""
+        for attempt in range(3):
+            conn = connect(index_dir)
+            try:
+                # Reads through a mapping: no copy per page, and reader processes share
+                # the page cache's pages (SQLite caps the size at its build's maximum).
+                conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
+                conn.execute("BEGIN")
+                meta = read_meta(conn)
+                if not is_committed(meta):
+                    raise IndexMissing(
+                        f"the index at {index_dir} has never completed a build; "
+                        f"run `qa index build PATH --index {index_dir}`"
+                    )
+                check_meta(meta, index_dir)
+                if model_id is not None and meta["model_id"] != model_id:
+                    raise ModelMismatch(
+                        f"the index at {index_dir} was built with model {meta['model_id']} "
+                        f"but this query uses {model_id}; pass --model for the model it was "
+                        "built with, or rebuild with `qa index build --full`"
+                    )
+                check_content(conn, index_dir, meta)
+                return cls(index_dir, conn, meta)
+            except sqlite3.DatabaseError as error:
+                conn.close()
+                raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
+            except (KeyError, ValueError) as error:
+                # A `meta` value that is missing or not a number: damage, not a bug.
+                conn.close()
+                raise corrupt(db_path(index_dir), f"index metadata damaged ({error})") from None
+            except IndexCorrupt:
+                conn.close()
+                # A build may have committed and removed our file between our reads.
+                if attempt < 2 and _generation_moved(index_dir, meta):
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._conn.close()
+        self._probe.close()
+
+    def is_current(self) -> bool:
+        row = self._probe.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        # Compared as text: a damaged value means "not ours", and reopening says why.
+        return row is not None and row[0] == str(self.generation)
+
+    def info(self) -> IndexInfo:
+        sources = tuple(r[0] for r in self._conn.execute("SELECT root FROM sources ORDER BY root"))
+        size = sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
+        return IndexInfo(
+            index_dir=self.index_dir,
+            generation=self.generation,
+            model_id=self.model_id,
+            dim=self.dim,
+            articles=int(self.meta.get("articles", 0)),
+            paragraphs=int(self.meta.get("paragraphs", 0)),
+            passages=int(self.meta.get("passages", 0)),
+            sentences=int(self.meta.get("sentences", 0)),
+            built_at=self.meta.get("built_at", ""),
+            size_bytes=size,
+            sources=sources,
+        )
+
+    def dense_search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """Top-k chunk ids by inner product for each query vector."""
+        import faiss
+
+        k = min(k, self.vectors.ntotal)
+        if k <= 0:
+            return [[] for _ in range(len(queries))]
+        params = None
+        if allowed is not None and self.vector_kind != "flat":
+            # A graph walk restricted to a small subset misses most of it; score the
+            # subset exactly instead (filters select few articles).
+            return _exact_among(self, queries, k, allowed)
+        if len(queries) == 1:
+            single_query_threads()
+        if allowed is not None:
+            # The keyword form (from faiss's Python wrapper) also keeps the selector alive
+            # as long as the parameters.
+            params = faiss.SearchParameters(  # type: ignore[call-arg]  # stubs lack the kwargs
+                sel=faiss.IDSelectorBatch(allowed.astype(np.int64))
+            )
+        scores, ids = self.vectors.search(
+            np.ascontiguousarray(queries, dtype=np.float32), k, params=params
+        )
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
+            for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+    def lexical_search(
+        self, match: str, k: int, allowed_sql: str = "", params: tuple = ()
+    ) -> list[tuple[int, float]]:
+        """Top-k passage chunk ids by FTS5 BM25 for an FTS5 MATCH expression (higher is better)."""
+        if not match:
+            return []
+        sql = (
+            "SELECT rowid, -bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH ? "
+            + allowed_sql
+            + " ORDER BY bm25(passage_fts) LIMIT ?"
+        )
+        return [(int(r), float(s)) for r, s in self._conn.execute(sql, (match, *params, k))]
+
+    def document_frequency(self, word: str) -> int:
+        """Passages whose text holds `word` (FTS5-stemmed): the IDF of a question term.
+
+        Remembered for the snapshot's life (a generation never changes): counting walks
+        the word's whole posting list, ~5 ms for a word in 100k of a million passages,
+        and the common words are exactly the ones every question repeats.
+        """
+        known = self._frequencies.get(word)
+        if known is not None:
+            return known
+        match = '"' + word.replace('"', "") + '"'
+        count = int(
+            self._conn.execute(
+                "SELECT COUNT(*) FROM passage_fts WHERE passage_fts MATCH ?", (match,)
+            ).fetchone()[0]
+        )
+        if len(self._frequencies) >= _FREQUENCIES_KEPT:
+            self._frequencies.clear()
+        self._frequencies[word] = count
+        return count
+
+    def records(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._conn.execute(f"{_RECORD_SQL} WHERE c.id IN ({marks})", chunk_ids)
+        return {row[0]: _record(row) for row in rows}
+
+    def paragraphs_of_chunks(self, chunk_ids: list[int]) -> list[int]:
+        """Distinct paragraph ids of some chunks, in the order the chunks first name them."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._conn.execute(
+            f"SELECT id, paragraph_id FROM chunks WHERE id IN ({marks})", chunk_ids
+        )
+        paragraph_of = dict(rows.fetchall())
+        return list(dict.fromkeys(paragraph_of[i] for i in chunk_ids if i in paragraph_of))
+
+    def chunk_layout(self, paragraph_ids: list[int]) -> ChunkLayout:
+        """Where every chunk of some paragraphs lies, as arrays: no records are built.
+
+        The query path scores hundreds of chunks per question and cites a handful, so it
+        reads spans here and builds `ChunkRecord`s only for the hits (`ChunkLayout.record`).
+        Each paragraph's part is remembered for the snapshot's life (a generation never
+        changes): reading ~1,000 chunk rows costs more than scoring them.
+        """
+        wanted = sorted(set(paragraph_ids))
+        known = {pid: self._layouts[pid] for pid in wanted if pid in self._layouts}
+        if len(known) < len(wanted):
+            # Read into `known` itself: the cache may be emptied to make room meanwhile.
+            known |= self._read_layouts([pid for pid in wanted if pid not in known])
+        paragraphs = [pid for pid in wanted if pid in known]
+        parts = [known[pid] for pid in paragraphs]
+        if not parts:
+            return ChunkLayout.empty()
+        table = np.concatenate([part.rows for part in parts])
+        return ChunkLayout(
+            chunk_ids=table[:, 0],
+            paragraph_ids=table[:, 1],
+            is_sentence=table[:, 2].astype(bool),
+            starts=table[:, 3],
+            ends=table[:, 4],
+            paragraph_of=np.repeat(np.arange(len(parts)), [len(part.rows) for part in parts]),
+            paragraphs=tuple(paragraphs),
+            entries=tuple(parts),
+        )
+
+    def _read_layouts(self, paragraph_ids: list[int]) -> dict[int, ParagraphEntry]:
+        """Read the entries of some paragraphs from the database, and remember them."""
+        marks = ",".join("?" * len(paragraph_ids))
+        found = {
+            row[0]: row[1:]
+            for row in self._conn.execute(
+                "SELECT p.id, p.text, p.boilerplate, p.ordinal, a.id, a.key, a.path, a.title, "
+                "a.source, a.url, a.published FROM paragraphs p "
+                f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
+                paragraph_ids,
+            )
+        }
+        # Sorted here, not by ORDER BY: with one, SQLite walks the whole paragraph index
+        # in order (~5 ms at 100k chunks) instead of looking up the few paragraphs asked.
+        rows = self._conn.execute(
+            "SELECT id, paragraph_id, kind = 'sentence', start, end FROM chunks "
+            f"WHERE paragraph_id IN ({marks})",
+            paragraph_ids,
+        ).fetchall()
+        table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        table = table[np.lexsort((table[:, 0], table[:, 3], table[:, 1]))]
+        ordered = sorted(found)
+        bounds = np.searchsorted(table[:, 1], np.array(ordered), side="right")
+        entries = {}
+        first = 0
+        for pid, last in zip(ordered, bounds.tolist(), strict=True):
+            text, flag, *citation = found[pid]
+            lowered = text.lower()
+            entries[pid] = ParagraphEntry(
+                rows=table[first:last],
+                text=text,
+                lowered=lowered if len(lowered) == len(text) else None,
+                boilerplate=bool(flag),
+                citation=tuple(citation),
+            )
+            first = last
+        if len(self._layouts) + len(entries) > _LAYOUTS_KEPT:
+            self._layouts.clear()
+        self._layouts.update(entries)
+        return entries
+
+    def vectors_of(self, chunk_ids: list[int]) -> np.ndarray:
+        """Stored vectors of chunks, read back from the vector index without re-embedding."""
+        if not chunk_ids:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._vector_rows[self._rows_of(np.asarray(chunk_ids, dtype=np.int64))]
+
+    def _rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Row numbers of chunk ids in the vector file (ids are stored in ascending order)."""
+        ids = self._vector_ids
+        if self._ids_sorted:
+            rows = np.searchsorted(ids, chunk_ids)
+            rows = np.minimum(rows, len(ids) - 1)
+            if len(ids) and bool(np.all(ids[rows] == chunk_ids)):
+                return rows
+        else:
+            lookup = {int(v): r for r, v in enumerate(ids)}
+            if all(int(i) in lookup for i in chunk_ids):
+                return np.array([lookup[int(i)] for i in chunk_ids], dtype=np.int64)
+        missing = sorted(set(chunk_ids.tolist()) - set(ids.tolist()))[:3]
+        raise IndexCorrupt(f"{self.index_dir}: chunks {missing} have no vector in the vector file")
+
+    def chunk_ids_where(self, where_sql: str, params: tuple = ()) -> np.ndarray:
+        """Ids of chunks whose article matches a filter (used to restrict a search)."""
+        sql = (
+            "SELECT c.id FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id "
+            f"JOIN articles a ON a.id = p.article_id WHERE {where_sql}"
+        )
+        return np.array([r[0] for r in self._conn.execute(sql, params)], dtype=np.int64)
+
+    def article_paragraphs(self, article_id: int) -> list[tuple[int, str, bool]]:
+        """All paragraphs of one article as (ordinal, text, boilerplate), for the reader view."""
+        rows = self._conn.execute(
+            "SELECT ordinal, text, boilerplate FROM paragraphs WHERE article_id = ? "
+            "ORDER BY ordinal",
+            (article_id,),
+        )
+        return [(int(o), t, bool(b)) for o, t, b in rows]
+
+    def articles(self) -> list[tuple[int, str, str, str | None, str | None]]:
+        """(id, key, title, source, published) of every article, by key."""
+        rows = self._conn.execute(
+            "SELECT id, key, title, source, published FROM articles ORDER BY key"
+        )
+        return [tuple(r) for r in rows]
+
+    def count_articles(self, where_sql: str = "1", params: tuple = ()) -> int:
+        """Articles matching a condition over `a` (to say what a filter excluded)."""
+        sql = f"SELECT count(*) FROM articles a WHERE {where_sql}"
+        return int(self._conn.execute(sql, params).fetchone()[0])
+
+
+def _exact_among(
+    snapshot: IndexSnapshot, queries: np.ndarray, k: int, allowed: np.ndarray
+) -> list[list[tuple[int, float]]]:
+    """Top-k by inner product among the `allowed` chunk ids only, scored exactly."""
+    allowed = np.unique(allowed.astype(np.int64))
+    allowed = allowed[np.isin(allowed, snapshot._vector_ids)]
+    scores = np.asarray(queries, dtype=np.float32) @ snapshot.vectors_of(allowed.tolist()).T
+    results = []
+    for row in scores:
+        top = np.argsort(-row, kind="stable")[:k]
+        results.append([(int(allowed[i]), float(row[i])) for i in top])
+    return results
+
+
+def _record(row: tuple) -> ChunkRecord:
+    return ChunkRecord(
+        chunk_id=row[0],
+        kind=row[1],
+        start=row[2],
+        end=row[3],
+        paragraph_id=row[4],
+        ordinal=row[5],
+        paragraph_text=row[6],
+        boilerplate=bool(row[7]),
+        article_id=row[8],
+        article_key=row[9],
+        article_path=row[10],
+        title=row[11],
+        source=row[12],
+        url=row[13],
+        published=row[14],
+    )
+
+
+def _generation_moved(index_dir: Path, seen: dict[str, str]) -> bool:
+    try:
+        conn = open_database(index_dir)
+        try:
+            now = read_meta(conn).get("generation")
+        finally:
+            conn.close()
+    except (sqlite3.DatabaseError, IndexUnavailable):
+        return False
+    return now is not None and now != seen.get("generation")

@@ -1,0 +1,108 @@
+"""What keeps a one-question `qa ask` fast to start, checked as behaviour.
+
+The ONNX session opens a graph optimised once and saved beside the export (weights in a
+side file onnxruntime maps); a damaged saved graph is made again; the later move to a
+pre-packed session for long inputs changes no vector; and `qa ask` loads none of the
+build pipeline.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from import_probe import loaded_after
+from library_fixtures import build, make_library
+
+from index.embedding import onnx_embed
+from index.embedding.embed import LazyEmbedder, load_embedder
+
+QUESTIONS = ["What did Peskov say?", "Which NFL team represented the AFC at Super Bowl 50?"]
+PASSAGE = " ".join(
+    f"In {1900 + i} the council of the river town voted on the bridge and the ferry tariff."
+    for i in range(20)
+)
+
+
+@pytest.fixture(scope="module")
+def export(session_cache: Path) -> tuple[Path, LazyEmbedder]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QA_CACHE_DIR", str(session_cache))
+        embedder = load_embedder(backend="onnx")
+        embedder.warm()
+        folder = onnx_embed.cached_export(embedder.spec, embedder.model_id)  # type: ignore[attr-defined]
+    assert folder is not None
+    return folder, embedder  # type: ignore[return-value]
+
+
+def test_the_optimised_graph_is_saved_once_beside_the_export(export: tuple) -> None:
+    folder, embedder = export
+    saved = onnx_embed.optimized_graph_dir(folder, ort.__version__)
+    assert (saved / onnx_embed.MODEL_FILE).is_file()
+    # The weights live in the side file; the graph itself is small.
+    assert (saved / onnx_embed.WEIGHTS_FILE).stat().st_size > 80_000_000
+    assert (saved / onnx_embed.MODEL_FILE).stat().st_size < 1_000_000
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+    assert onnx_embed.OnnxBackend(folder, embedder.spec).graph == saved / onnx_embed.MODEL_FILE
+    plain = _plain_session_vectors(folder, embedder)
+    np.testing.assert_allclose(embedder.encode(QUESTIONS), plain, atol=1e-5)
+
+
+@pytest.mark.parametrize("damage", ["weights", "graph"])
+def test_a_damaged_saved_graph_is_made_again(tmp_path: Path, export: tuple, damage: str) -> None:
+    folder, embedder = export
+    copy = tmp_path / "export"
+    shutil.copytree(folder, copy)
+    expected = embedder.encode(QUESTIONS)
+    saved = onnx_embed.optimized_graph_dir(copy, ort.__version__)
+    if damage == "weights":
+        (saved / onnx_embed.WEIGHTS_FILE).write_bytes(b"not weights")
+    else:
+        (saved / onnx_embed.MODEL_FILE).unlink()
+    backend = onnx_embed.OnnxBackend(copy, embedder.spec)
+    np.testing.assert_allclose(backend.encode(QUESTIONS, 64), expected, atol=1e-6)
+    assert backend.graph == saved / onnx_embed.MODEL_FILE
+    assert (saved / onnx_embed.WEIGHTS_FILE).stat().st_size > 80_000_000
+    assert not [p for p in copy.iterdir() if p.name.startswith(".")]
+
+
+def test_moving_to_a_prepacked_session_changes_no_vector(
+    export: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, embedder = export
+    backend = onnx_embed.OnnxBackend(folder, embedder.spec)
+    before = backend.encode([*QUESTIONS, PASSAGE], 64)
+    # Questions never count towards the move; a long passage does.
+    monkeypatch.setattr(onnx_embed, "PREPACK_AFTER_CELLS", 100)
+    backend.encode(QUESTIONS * 20, 64)
+    assert not backend.prepacked
+    backend.encode([PASSAGE], 64)
+    assert backend.prepacked
+    np.testing.assert_allclose(backend.encode([*QUESTIONS, PASSAGE], 64), before, atol=2e-5)
+
+
+def test_qa_ask_loads_no_build_pipeline(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build(index_dir, make_library(tmp_path / "articles", extra=False))
+    loaded = loaded_after(
+        "from qa.cli import main\n"
+        f"assert main(['ask', 'What did Peskov say?', '--index', {str(index_dir)!r}]) == 0"
+    )
+    assert "onnxruntime" in loaded and "qa.library" in loaded
+    unwanted = {
+        "index.build.run",
+        "index.sources.readers",
+        "index.store.writer",
+        "index.sources.chunking",
+        "trafilatura",
+    }
+    assert not loaded & unwanted, loaded & unwanted
+
+
+def _plain_session_vectors(folder: Path, embedder: LazyEmbedder) -> np.ndarray:
+    """The questions' vectors from the plain export, optimised at load as before."""
+    backend = onnx_embed.OnnxBackend(folder, embedder.spec, saved_graph=False)
+    return backend.encode(QUESTIONS, 64)
