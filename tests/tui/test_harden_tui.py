@@ -17,8 +17,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hostile_support import RAW, write_hostile_library
 from library_fixtures import build, make_library
-from test_harden_terminal import RAW, write_hostile_library
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Static
