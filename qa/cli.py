@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from index.errors import QAError, UsageError
 from qa.arguments import check_arguments_are_text
@@ -190,49 +190,66 @@ FAST_EXIT_COMMANDS = frozenset({"ask"})
 """Commands after which `run` skips the interpreter's teardown (see `run`)."""
 
 
+class Outcome(NamedTuple):
+    """What one command line did: its exit code and, once parsed, its command."""
+
+    code: int
+    command: str | None
+    """None when the line did not parse (or named no command: the chat)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line; its exit code."""
+    return execute(argv).code
+
+
+def execute(argv: Sequence[str] | None = None) -> Outcome:
+    """Run one command line; its exit code and command (`run` decides how to exit by it)."""
     args: argparse.Namespace | None = None
     try:
         # Everything inside the handlers, parsing included: a Ctrl-C while the parser is
         # built or argv read (or a module loads) is one line and 130, never a traceback.
         signal.signal(signal.SIGTERM, _raise_terminated)
         args = build_parser().parse_args(argv)
-        global _last_command
-        _last_command = args.command
-        check_arguments_are_text(args)
-        if args.command in (None, "chat"):
-            return chat(args)
-        # Not before the chat check: commands loads the search stack, and the chat must
-        # draw its first frame before that (it loads it in a worker).
-        from qa import commands
-
-        return commands.dispatch(args)
+        code = _dispatch(args)
     except KeyboardInterrupt:
         _fail(_interrupted_message(args, "interrupted"))
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
     except Terminated:
         _fail(_interrupted_message(args, "terminated"))
-        return EXIT_TERMINATED
+        code = EXIT_TERMINATED
     except sqlite3.DatabaseError as error:
         # Damage that appeared after the index was opened and checked: still one line.
         _fail(f"index database error ({error}); run `qa index verify`, then rebuild with --full")
-        return EXIT_INDEX
+        code = EXIT_INDEX
     except QAError as error:
         _fail(str(error))
-        return error.exit_code
+        code = error.exit_code
     except BrokenPipeError:
         # The reader of our stdout went away (e.g. `| head`): nothing left to say.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        code = EXIT_OK
     except OSError as error:
         _fail(f"{error.filename or 'error'}: {error.strerror or error}")
-        return EXIT_ERROR
+        code = EXIT_ERROR
     except Exception as error:
         # A bug of ours still gets the one-line contract; QA_DEBUG=1 shows the traceback.
         if os.environ.get("QA_DEBUG"):
             raise
         _fail(f"internal error: {type(error).__name__}: {error} (rerun with QA_DEBUG=1)")
-        return EXIT_ERROR
+        code = EXIT_ERROR
+    return Outcome(code, None if args is None else args.command)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    check_arguments_are_text(args)
+    if args.command in (None, "chat"):
+        return chat(args)
+    # Not before the chat check: commands loads the search stack, and the chat must
+    # draw its first frame before that (it loads it in a worker).
+    from qa import commands
+
+    return commands.dispatch(args)
 
 
 def _interrupted_message(args: argparse.Namespace | None, what: str) -> str:
@@ -269,16 +286,13 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-_last_command: str | None = None
-
-
 def run() -> NoReturn:
     try:
-        code = main()
+        code, command = execute()
     except KeyboardInterrupt:
         # A second Ctrl-C while the first was being reported.
-        code = EXIT_INTERRUPTED
-    if _last_command in FAST_EXIT_COMMANDS:
+        code, command = EXIT_INTERRUPTED, None
+    if command in FAST_EXIT_COMMANDS:
         # Once a question is answered nothing is left to do but flush the output, yet
         # tearing the interpreter down (onnxruntime's and BLAS's thread pools, the mapped
         # model, thousands of module objects) took 0.1-0.15 s of a ~0.5 s `qa ask`.

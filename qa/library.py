@@ -47,6 +47,9 @@ class Library:
         self.index_dir = index_dir
         self.embedder = embedder
         self._snapshot: IndexSnapshot | None = None
+        # Held by every use of the snapshot (its SQLite connections, its FAISS index) and
+        # while replacing it with a newer generation: the TUI calls from several worker
+        # threads at once. Re-entrant because `ask` holds it around `snapshot()`.
         self._lock = threading.RLock()
 
     @classmethod
@@ -76,7 +79,8 @@ class Library:
             return self._snapshot
 
     def info(self) -> IndexInfo:
-        return self.snapshot().info()
+        with self._lock:
+            return self.snapshot().info()
 
     def warm(self) -> None:
         """Load the model and the index now, so the first question answers fast."""

@@ -7,15 +7,23 @@ build, opening the index and loading the model all happen in a thread worker sta
 after the first frame, which posts `LibraryOpened` and `LibraryChanged` messages.
 Workers never touch widgets; the app turns their messages into new state values, which
 the screens watch.
+
+Threads. The UI thread draws and handles keys; it never waits on the library (it only
+reads `Library.index_dir` and asks `Library.exists()`, a stat). Every call that reads
+the index (open, warm, info, ask, an article's paragraphs) is made from a Textual thread
+worker (`prepare`, the chat's `answer_in_thread`, the reader's `load`), directly on the
+shared `Library`: its lock serialises them, and with them every use of the index
+snapshot's SQLite connections (opened with `check_same_thread=False` for this reason)
+and the reopening of a newer generation after a rebuild. A build (first use in
+`prepare`, Ctrl+R in `rebuild`) runs on its worker with connections of its own; it
+shares only the embedder with the questions, which serialises its own model calls.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
@@ -27,14 +35,11 @@ from index.locations import default_index_dir, home_dir
 from qa import BuildInterrupted, QAError, Skipped
 from qa.terminal import visible
 from tui.messages import LibraryChanged, LibraryOpened, Note, RebuildFinished, RebuildProgress
-from tui.screens.chat import ChatScreen
 from tui.state import FAILED, INDEXING, LOADING, OPENING, READY, BuildState, LibraryState
 from tui.transcript import export_markdown, full_citation
 
 if TYPE_CHECKING:
     from qa import BuildProgress, Hit, Library
-
-T = TypeVar("T")
 
 
 class QAApp(App[None]):
@@ -74,10 +79,9 @@ class QAApp(App[None]):
         self.show_timings = show_timings
         self.export_dir = export_dir
         self._cancel_build: threading.Event | None = None
-        # The index snapshot's SQLite handles belong to the thread that opened them, so
-        # every Library call goes through this one thread; workers wait on it instead of
-        # the UI. A build runs on its own thread: it opens its own connection.
-        self._library_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-library")
+        # Here, not at the top: the screens import this module for their typed `app`.
+        from tui.screens.chat import ChatScreen
+
         self.chat = ChatScreen(
             default_dir=_default_dir(), show_timings=show_timings, show_scores=show_scores
         )
@@ -93,10 +97,6 @@ class QAApp(App[None]):
         # Only once the first frame is on screen: the worker's imports (numpy, faiss,
         # torch) hold the GIL for a while and would otherwise delay the first paint.
         self.call_after_refresh(self.prepare)
-
-    def on_library_thread(self, call: Callable[..., T], *args: object, **kwargs: object) -> T:
-        """Run `call` on the library's thread and wait for it (from a worker, never the UI)."""
-        return self._library_thread.submit(call, *args, **kwargs).result()
 
     def _note(self, text: str) -> None:
         # Called by the core, possibly from a worker thread: post, never draw.
@@ -144,9 +144,9 @@ class QAApp(App[None]):
 
             # `qa chat --index X` while X's first build runs: wait for it, as `qa ask` does.
             wait_for_first_build(library.index_dir, self._note)
-            info = self.on_library_thread(library.info)
+            info = library.info()
             self.post_message(LibraryChanged(LOADING, info=info))
-            self.on_library_thread(library.warm)
+            library.warm()
             self.post_message(LibraryChanged(READY, info=info))
         except QAError as error:
             self.post_message(LibraryChanged(FAILED, error=str(error)))
@@ -222,7 +222,7 @@ class QAApp(App[None]):
                     report = event
                 else:
                     self.post_message(RebuildProgress(event))
-            info = self.on_library_thread(library.info)
+            info = library.info()
             self.post_message(RebuildFinished(report=report, info=info))
         except BuildInterrupted:
             self.post_message(RebuildFinished(cancelled=True))
@@ -289,12 +289,20 @@ class QAApp(App[None]):
         if self._cancel_build is not None:
             self._cancel_build.set()
         if self.library is not None:
-            closing = self._library_thread.submit(self.library.close)
-            try:
-                closing.result(timeout=5)
-            except Exception:  # noqa: BLE001 - quitting: nothing useful to do with it
-                pass
-        self._library_thread.shutdown(wait=False, cancel_futures=True)
+            # On a thread of its own: `close` waits for the library's lock, which a
+            # question's search may hold; quitting waits 5 s for it at most.
+            closing = threading.Thread(
+                target=_close_quietly, args=(self.library,), name="qa-close", daemon=True
+            )
+            closing.start()
+            closing.join(timeout=5)
+
+
+def _close_quietly(library: Library) -> None:
+    try:
+        library.close()
+    except Exception:  # noqa: BLE001 - quitting: nothing useful to do with it
+        pass
 
 
 def _percent(event: BuildProgress) -> str:

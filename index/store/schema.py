@@ -148,6 +148,8 @@ def open_database(index_dir: Path, *, create: bool = False) -> sqlite3.Connectio
     read-only (see the module docstring) where it is not. Checks the files first."""
     check_database_files(index_dir)
     path = db_path(index_dir)
+    # check_same_thread off: one connection may serve several threads in turn, never at
+    # once; its owner serialises them (qa.library.Library's lock for the TUI's workers).
     options: dict = {"isolation_level": None, "check_same_thread": False, "timeout": 30}
     if create or can_write(index_dir):
         return sqlite3.connect(path, **options)

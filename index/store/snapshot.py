@@ -29,7 +29,7 @@ from index.store.schema import (
     open_database,
     read_meta,
 )
-from index.store.vectors import index_kind, load_vector_file, single_query_threads, stored_vectors
+from index.store.vectors import index_kind, load_vector_file, search_vectors, stored_vectors
 
 if TYPE_CHECKING:
     import faiss
@@ -175,17 +175,13 @@ class IndexSnapshot:
             # A graph walk restricted to a small subset misses most of it; score the
             # subset exactly instead (filters select few articles).
             return _exact_among(self, queries, k, allowed)
-        if len(queries) == 1:
-            single_query_threads()
         if allowed is not None:
             # The keyword form (from faiss's Python wrapper) also keeps the selector alive
             # as long as the parameters.
             params = faiss.SearchParameters(  # type: ignore[call-arg]  # stubs lack the kwargs
                 sel=faiss.IDSelectorBatch(allowed.astype(np.int64))
             )
-        scores, ids = self.vectors.search(
-            np.ascontiguousarray(queries, dtype=np.float32), k, params=params
-        )
+        scores, ids = search_vectors(self.vectors, queries, k, params)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
             for row_ids, row_scores in zip(ids, scores, strict=True)

@@ -14,14 +14,11 @@ stored vectors without re-embedding; its recall@10 against exact is measured by
 point (tests force HNSW on a small library with it).
 
 Loading. The file is memory-mapped (`IO_FLAG_MMAP_IFC`), so opening a 1M-vector index
-reads no vector bytes and every reader process shares the same page-cache pages. Hashing
-1.5 GB at ~1 GB/s would cost more than the open itself, so a full sha256 is done once per
-file identity (device, inode, size, mtime, ctime) and remembered in the user cache
-(`verified-vectors.json`); any write, truncation, `utime` or replacement of the file
-changes that identity (ctime cannot be set back), so the file is hashed again and a
-damaged one is refused as before. A file is remembered only once its times are
-`SETTLE_SECONDS` old, so a write landing in the same coarse clock tick as the hash
-(the "racy git" problem) can never hide behind a remembered identity.
+reads no vector bytes and every reader process shares the same page-cache pages. The
+full sha256 is done once per file identity (`index.store.verified`).
+
+Threads. How many OpenMP threads FAISS uses belongs to each call (`faiss_threads`): a
+build adds with every core, a single query searches on one.
 
 Hostile folders. A vector file that is a named pipe, or a link to `/dev/zero`, would
 block or never end a read: only regular files are hashed or mapped, checked by `stat`
@@ -33,18 +30,23 @@ matched exactly: an index folder shared with other files must never lose one of 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import stat
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from index.errors import IndexCorrupt, QAError
-from index.locations import cache_dir
+from index.store.verified import file_identity, is_verified, record_verified
+
+# The verification record's old names here, while index.store.schema imports them from
+# this module; new code uses index.store.verified.
+remembered = is_verified
+remember = record_verified
 
 if TYPE_CHECKING:
     import faiss
@@ -62,10 +64,6 @@ HNSW_EF_SEARCH = 256
 """Candidates explored per query; FAISS uses max(this, k), and retrieval asks k=200."""
 VECTOR_FILE = re.compile(r"vectors-(0|[1-9][0-9]{0,17})\.faiss(\.tmp)?")
 """Exactly the names of the vector files (and their temporaries) a build writes."""
-VERIFIED_CACHE = "verified-vectors.json"
-SETTLE_SECONDS = 2.0
-_VERIFIED_KEEP = 64
-
 
 UNIT_NORM_TOLERANCE = 1e-3
 """How far from 1 a stored vector's L2 norm may be. The model's vectors are normalised
@@ -97,6 +95,34 @@ def ann_min_vectors() -> int:
     return int(value) if value.strip().isdigit() else ANN_MIN_VECTORS
 
 
+BUILD_THREADS = os.cpu_count() or 1
+"""A build adds vectors (the HNSW graph) on every core."""
+SINGLE_QUERY_THREADS = 1
+"""On 2 shared cores OpenMP's second thread made one query's 100k-vector exact search
+~2.7x slower (27 ms vs 10 ms), never faster."""
+
+
+@contextmanager
+def faiss_threads(count: int) -> Iterator[None]:
+    """FAISS work inside the block, on the calling thread, uses `count` OpenMP threads.
+
+    `omp_set_num_threads` sets the calling thread's own copy of the setting (an OpenMP
+    ICV; libgomp, which faiss-cpu bundles, gives a thread that is not an OpenMP worker
+    its copy on the first set, starting from the process default). So a TUI rebuild on
+    one thread and a question on another never see each other's count; what a bare set
+    did leak is into the same thread's later calls (one query left a batch search or a
+    build on one thread). Hence set for the call and restore after it.
+    """
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def build_vector_index(
     ids: np.ndarray, vectors: np.ndarray, dim: int, ann_min: int | None = None
 ) -> faiss.Index:
@@ -123,22 +149,23 @@ def build_vector_index(
             f"(first: chunk {int(np.asarray(ids)[bad][0])}); previous index kept"
         )
     index = faiss.IndexIDMap2(base)
-    # Queries set FAISS to one thread (see `single_query_threads`); a build uses all cores.
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
     if len(ids):
-        index.add_with_ids(
-            np.ascontiguousarray(vectors, dtype=np.float32),
-            np.ascontiguousarray(ids, dtype=np.int64),
-        )
+        with faiss_threads(BUILD_THREADS):
+            index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32),
+                np.ascontiguousarray(ids, dtype=np.int64),
+            )
     return index
 
 
-def single_query_threads() -> None:
-    """Search one query on one thread: on 2 shared cores OpenMP's second thread made a
-    100k-vector exact search ~2.7x slower (27 ms vs 10 ms), never faster."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)
+def search_vectors(
+    index: faiss.Index, queries: np.ndarray, k: int, params: faiss.SearchParameters | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, ids) of the top `k` for each row of `queries`; one query runs on one thread
+    (`SINGLE_QUERY_THREADS`), a batch with the process's default."""
+    rows = np.ascontiguousarray(queries, dtype=np.float32)
+    with faiss_threads(SINGLE_QUERY_THREADS) if len(rows) == 1 else nullcontext():
+        return index.search(rows, k, params=params)
 
 
 def index_kind(index: faiss.Index) -> str:
@@ -199,7 +226,7 @@ def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Ind
     reason = not_regular_reason(path)
     if reason is not None:
         raise IndexCorrupt(f"{path}: {reason}; run `qa index build --full` to rebuild")
-    known = remembered(str(path.resolve()), before, sha256)
+    known = is_verified(str(path.resolve()), before, sha256)
     if not known and file_sha256(path) != sha256:
         raise IndexCorrupt(
             f"{path}: vector file checksum does not match the index; "
@@ -230,53 +257,8 @@ def load_vector_file(path: Path, sha256: str, count: int, dim: int) -> faiss.Ind
                 f"{path}: holds vectors that are not finite unit vectors (damaged); "
                 "run `qa index build --full`"
             )
-        remember(str(path.resolve()), before, sha256)
+        record_verified(str(path.resolve()), before, sha256)
     return index
-
-
-def file_identity(path: Path) -> list[int]:
-    st = os.stat(path)
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
-def _verified_path() -> Path:
-    return cache_dir() / VERIFIED_CACHE
-
-
-def _read_verified() -> dict:
-    try:
-        with os.fdopen(open_regular(_verified_path()), "rb") as handle:
-            data = json.loads(handle.read(1 << 20).decode("utf-8"))
-    except (OSError, ValueError, RecursionError, IndexCorrupt):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def remembered(key: str, identity: list[int], sha256: str) -> bool:
-    """Whether the thing named `key` was verified to hash to `sha256` at this identity."""
-    entry = _read_verified().get(key)
-    return isinstance(entry, dict) and entry == {"identity": identity, "sha256": sha256}
-
-
-def remember(key: str, identity: list[int], sha256: str) -> None:
-    """Record that `key` (a path) with this identity hashed to `sha256` (best effort)."""
-    # Every stat in the identity counts: (dev, ino, size, mtime, ctime) per file.
-    newest = max(identity[3::5] + identity[4::5])
-    if time.time_ns() - newest < SETTLE_SECONDS * 1e9:
-        return
-    try:
-        entries = _read_verified()
-        entries = {k: v for k, v in entries.items() if Path(k).exists()}
-        entries[key] = {"identity": identity, "sha256": sha256}
-        if len(entries) > _VERIFIED_KEEP:
-            entries = dict(list(entries.items())[-_VERIFIED_KEEP:])
-        target = _verified_path()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(entries, indent=1), encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        pass
 
 
 def stored_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:

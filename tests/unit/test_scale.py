@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index.errors import IndexCorrupt
-from index.store import vectors
+from index.store import vectors, verified
 from index.store.vectors import (
     build_vector_index,
     index_kind,
@@ -75,7 +75,7 @@ def _age(path: Path) -> None:
 def test_checksum_is_remembered_per_file_identity(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(vectors, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(verified, "SETTLE_SECONDS", 0.0)
     ids = np.arange(1, 501, dtype=np.int64)
     name, sha = write_vector_file(build_vector_index(ids, clustered(500), DIM), tmp_path, 1)
     path = tmp_path / name

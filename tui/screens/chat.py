@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from qa import QAError
 from qa.conversation import Conversation
+from tui.app import QAApp
 from tui.messages import AnswerFailed, AnswerReady
 from tui.state import BuildState, LibraryState
 from tui.transcript import Turn, describe_filters
@@ -48,6 +49,9 @@ class ChatScreen(Screen[None]):
         Binding("tab", "into_cards", "Cards", show=False),
         Binding("escape", "stop_waiting", "Stop waiting", show=False),
     ]
+
+    app = getters.app(QAApp)
+    """The running app, typed (and checked to be) the QAApp."""
 
     def __init__(
         self,
@@ -84,7 +88,7 @@ class ChatScreen(Screen[None]):
 
     @property
     def library(self) -> Library | None:
-        return self.app.library  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+        return self.app.library
 
     # -- the app's state, shown -------------------------------------------------------
 
@@ -126,7 +130,7 @@ class ChatScreen(Screen[None]):
         transcript.mount(view)
         self.current = turn.number
         self._lock()
-        state: LibraryState = self.app.library_state  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+        state: LibraryState = self.app.library_state
         if state.settled:
             self._start_answer(turn)
         else:
@@ -146,8 +150,7 @@ class ChatScreen(Screen[None]):
     def answer_in_thread(self, library: Library, turn: Turn) -> None:
         filters = None if turn.filters is None or turn.filters.is_empty() else turn.filters
         try:
-            answer = self.app.on_library_thread(  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
-                library.ask,
+            answer = library.ask(
                 turn.question,
                 k=PASSAGES_PER_ANSWER,
                 filters=filters,
@@ -225,7 +228,7 @@ class ChatScreen(Screen[None]):
         argument = argument.strip()
         name = name.lower()
         if name == "help":
-            self.app.action_help()  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+            self.app.action_help()
             return
         if name == "clear":
             self._set_filters(Filters())
@@ -283,7 +286,7 @@ class ChatScreen(Screen[None]):
             self.app.push_screen(ReaderScreen(library, message.hit))
 
     def on_answer_card_copy_requested(self, message: AnswerCard.CopyRequested) -> None:
-        self.app.copy_citation(message.hit)  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+        self.app.copy_citation(message.hit)
 
     def on_answer_card_left(self, message: AnswerCard.Left) -> None:
         self.query_one(QuestionInput).focus()
@@ -300,8 +303,9 @@ def _checked_filters(fields: dict[str, str | None]) -> Filters:
     from qa.dates import check_range, normalise_date
 
     for name in ("since", "until"):
-        if fields[name] is not None:
-            fields[name] = normalise_date(fields[name], f"/{name}")  # type: ignore[arg-type]  # checked not None just above
+        value = fields[name]
+        if value is not None:
+            fields[name] = normalise_date(value, f"/{name}")
     check_range(fields["since"], fields["until"], "/since", "/until")
     return Filters(**fields)
 

@@ -6,7 +6,7 @@ generation after a rebuild), so opening a long article never stalls the UI.
 
 from __future__ import annotations
 
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from qa import Hit, Library, QAError
+from tui.app import QAApp
 from tui.plain import plain, plain_spans
 from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.turn import HIGHLIGHT
@@ -28,6 +29,9 @@ class ReaderScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back to chat"),
         Binding("c", "copy", "Copy citation"),
     ]
+
+    app = getters.app(QAApp)
+    """The running app, typed (and checked to be) the QAApp."""
 
     class Loaded(Message):
         def __init__(self, paragraphs: list[tuple[int, str, bool]]) -> None:
@@ -63,9 +67,7 @@ class ReaderScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self, article_id: int) -> None:
         try:
-            paragraphs = self.app.on_library_thread(  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
-                self.library.article_paragraphs, article_id
-            )
+            paragraphs = self.library.article_paragraphs(article_id)
         except QAError as error:
             self.post_message(self.LoadFailed(str(error)))
             return
@@ -123,4 +125,4 @@ class ReaderScreen(Screen[None]):
         )
 
     def action_copy(self) -> None:
-        self.app.copy_citation(self.hit)  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+        self.app.copy_citation(self.hit)

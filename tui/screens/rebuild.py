@@ -6,6 +6,7 @@ the screen (h) leaves it running while the old index keeps answering questions.
 
 from __future__ import annotations
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -13,6 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, ProgressBar, Static
 
+from tui.app import QAApp
 from tui.plain import plain
 from tui.state import BuildState
 
@@ -22,6 +24,9 @@ class RebuildScreen(ModalScreen[None]):
         Binding("escape", "cancel_or_close", "Cancel build / close"),
         Binding("h", "hide", "Hide (build goes on)"),
     ]
+
+    app = getters.app(QAApp)
+    """The running app, typed (and checked to be) the QAApp."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rebuild-dialog") as dialog:
@@ -57,14 +62,14 @@ class RebuildScreen(ModalScreen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "rebuild-cancel":
-            self.app.action_cancel_rebuild()  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+            self.app.action_cancel_rebuild()
         else:
             self.dismiss()
 
     def action_cancel_or_close(self) -> None:
-        state: BuildState | None = self.app.build_state  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+        state = self.app.build_state
         if state is not None and state.running:
-            self.app.action_cancel_rebuild()  # type: ignore[attr-defined]  # self.app is a QAApp, typed App
+            self.app.action_cancel_rebuild()
         else:
             self.dismiss()
 
