@@ -16,7 +16,7 @@ import argparse
 import os
 
 from index.errors import UsageError
-from index.sources.discovery import undecodable
+from index.sources.names import undecodable
 
 ENVIRONMENT = ("QA_HOME", "QA_INDEX", "QA_MODEL", "QA_CACHE_DIR")
 """Variables naming folders `qa` reads: empty, they would silently mean the default."""

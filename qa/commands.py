@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +44,7 @@ def dispatch(args: argparse.Namespace) -> int:
             args.index_command
         ](args)
     if args.command == "eval":
-        from qa.evaluate import run_eval_command
-
-        return run_eval_command(args)
+        return run_eval(args)
     raise AssertionError(f"unknown command {args.command!r}")
 
 
@@ -206,6 +206,38 @@ def show_build(events: Iterable[BuildEvent]) -> BuildReport | None:
 def _clear(tty: bool) -> None:
     if tty:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """`qa eval`: index the articles into a cached index, ask every question, print the metrics."""
+    from qa.evaluate import eval_index_dir, evaluate, flagged_share, load_questions, render_result
+
+    articles = Path(args.articles)
+    if not articles.is_dir():
+        raise UsageError(f"--articles {articles}: not a folder")
+    questions = load_questions(Path(args.questions), args.limit)
+    # Both question files are read before the model loads or anything is indexed.
+    foreign_path = getattr(args, "foreign", None)
+    foreign = load_questions(Path(foreign_path), args.limit) if foreign_path else None
+    library = Library.open(None, model=args.model, backend=args.backend)
+    index_dir = (
+        Path(args.index) if args.index else eval_index_dir(articles, library.embedder.model_id)
+    )
+    library = Library(index_dir, library.embedder)
+    print(f"qa: indexing {visible(str(articles))} into {visible(str(index_dir))}", file=sys.stderr)
+    show_build(library.build([articles]))
+    result = evaluate(library, questions, k=args.k, mode=args.retriever)
+    if foreign is not None:
+        result = replace(
+            result,
+            foreign_questions=len(foreign),
+            foreign_flagged_rate=flagged_share(library, foreign, args.retriever),
+        )
+    if args.json:
+        print(json.dumps(asdict(result), indent=2))
+    else:
+        print(render_result(result), end="")
+    return 0
 
 
 def index_status(args: argparse.Namespace) -> int:

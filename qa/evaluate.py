@@ -1,4 +1,5 @@
-"""`qa eval`: retrieval quality on a question set in the shared format.
+"""Retrieval quality on a question set in the shared format (the `qa eval` command is in
+`qa.commands`; this module never imports it, so evaluation runs one way).
 
 A set is `articles/*.txt` plus `questions.jsonl` lines with `question`, `article`,
 `paragraph` and `relevant` ([file, paragraph] pairs). The articles are indexed into a
@@ -8,20 +9,17 @@ nothing. Metrics are per paragraph: several passages of one paragraph count once
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
-import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import UsageError
 from index.locations import cache_dir
 from qa.library import Library, check_question
-from qa.terminal import visible
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -178,34 +176,3 @@ def render_result(result: EvalResult) -> str:
         )
         + f"latency p50 {result.latency_p50_ms:.1f} ms  p95 {result.latency_p95_ms:.1f} ms\n"
     )
-
-
-def run_eval_command(args: argparse.Namespace) -> int:
-    from qa.commands import show_build
-
-    articles = Path(args.articles)
-    if not articles.is_dir():
-        raise UsageError(f"--articles {articles}: not a folder")
-    questions = load_questions(Path(args.questions), args.limit)
-    # Both question files are read before the model loads or anything is indexed.
-    foreign_path = getattr(args, "foreign", None)
-    foreign = load_questions(Path(foreign_path), args.limit) if foreign_path else None
-    library = Library.open(None, model=args.model, backend=args.backend)
-    index_dir = (
-        Path(args.index) if args.index else eval_index_dir(articles, library.embedder.model_id)
-    )
-    library = Library(index_dir, library.embedder)
-    print(f"qa: indexing {visible(str(articles))} into {visible(str(index_dir))}", file=sys.stderr)
-    show_build(library.build([articles]))
-    result = evaluate(library, questions, k=args.k, mode=args.retriever)
-    if foreign is not None:
-        result = replace(
-            result,
-            foreign_questions=len(foreign),
-            foreign_flagged_rate=flagged_share(library, foreign, args.retriever),
-        )
-    if args.json:
-        print(json.dumps(asdict(result), indent=2))
-    else:
-        print(render_result(result), end="")
-    return 0

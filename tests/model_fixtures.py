@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from index.embedding.embed import default_model_path
+from index.embedding.model import default_model_path
 
 WEIGHTS = "model.safetensors"
 PERTURBED_TENSOR = "encoder.layer.0.attention.self.query.weight"

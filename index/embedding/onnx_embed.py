@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.embedding.embed import ModelSpec, load_tokenizer, set_runtime_environment
+from index.embedding.model import ModelSpec, load_tokenizer, set_runtime_environment
 from index.locations import cache_dir
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def _export_graph(spec: ModelSpec, target: Path) -> list[str]:
 
     import torch
 
-    from index.embedding.embed import TorchBackend
+    from index.embedding.torch_backend import TorchBackend
 
     backend = TorchBackend(spec.path)
     transformer = backend.model[0]

@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index.models import Skipped
+from index.sources.names import printable, undecodable
+from index.sources.registry import SUPPORTED_SUFFIXES
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".jsonl"})
 DEFAULT_MAX_BYTES: int = 20_000_000
 """Larger files are skipped: an article is kilobytes; tens of megabytes is a dump or a log."""
 
@@ -26,11 +27,6 @@ Articles sit a few levels deep; a tree hundreds deep is generated, and its paths
 the system's length limit. The walk keeps its own stack, so depth costs no recursion."""
 
 _MB = 1_000_000
-
-
-def printable(path: str | os.PathLike[str]) -> str:
-    """`path` as text that can be printed and stored: undecodable bytes become `\\xNN`."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _size_reason(size: int, max_bytes: int) -> str:
@@ -138,14 +134,6 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return False
-
-
-def undecodable(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 def _follow_link(path: Path, real_root: str, max_bytes: int) -> Iterator[Path | Skipped]:

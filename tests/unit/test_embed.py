@@ -12,17 +12,16 @@ import pytest
 from import_probe import loaded_after
 from model_fixtures import copy_default_model, make_cls_pooling_model, make_perturbed_model
 
-from index.embedding.embed import (
-    EXPORT_NOTICE,
+from index.embedding.embed import EXPORT_NOTICE, load_embedder
+from index.embedding.model import (
     IDENTITY_CACHE,
-    Embedder,
     default_model_path,
-    load_embedder,
     model_identity,
     resolve_model_path,
 )
 from index.errors import UsageError
 from index.locations import cache_dir
+from index.models import Embedder
 
 HEAVY = ("torch", "sentence_transformers", "onnxruntime", "textual")
 

@@ -95,6 +95,7 @@ def test_qa_ask_loads_no_build_pipeline(tmp_path: Path) -> None:
     unwanted = {
         "index.build.run",
         "index.sources.readers",
+        "index.sources.registry",
         "index.store.writer",
         "index.sources.chunking",
         "trafilatura",
