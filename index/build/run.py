@@ -31,10 +31,6 @@ from index.build.folder import (
     known_roots,
     write_error_reason,
 )
-from index.sources.chunking import chunk_article
-from index.models import Chunk
-from index.sources.discovery import DEFAULT_MAX_BYTES, discover_files
-from index.models import Embedder
 from index.embedding.pipeline import EmbeddingPipeline
 from index.errors import (
     BuildInterrupted,
@@ -44,9 +40,11 @@ from index.errors import (
     UnreadableFile,
     UsageError,
 )
-from index.store.lock import WriterLock
-from index.models import Article, Skipped
+from index.models import Article, Chunk, Embedder, Skipped
+from index.sources.chunking import chunk_article
+from index.sources.discovery import DEFAULT_MAX_BYTES, discover_files
 from index.sources.readers import parse_articles, read_file_bytes
+from index.store.lock import WriterLock
 from index.store.schema import (
     check_content,
     check_meta,

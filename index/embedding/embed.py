@@ -90,17 +90,17 @@ class LazyEmbedder:
     def _load(self) -> tuple[EncoderBackend, str]:
         if self.requested_backend == "torch":
             return TorchBackend(self.spec.path), "torch"
-        from index.embedding import onnx_embed
+        from index.embedding import onnx_embed, onnx_export
 
         try:
             # Checked before the cache: a folder with the same weights but another pooling
             # shares the model_id, and must not be served by that folder's export.
             if self.spec.onnx_problem:
                 raise QAError(self.spec.onnx_problem)
-            export = onnx_embed.cached_export(self.spec, self.model_id)
+            export = onnx_export.cached_export(self.spec, self.model_id)
             if export is None:
                 self._notify(EXPORT_NOTICE)
-                export = onnx_embed.export_onnx(self.spec, self.model_id)
+                export = onnx_export.export_onnx(self.spec, self.model_id)
             return onnx_embed.OnnxBackend(export, self.spec), "onnx"
         except Exception as exc:  # noqa: BLE001 - any export failure has the same remedy
             reason = " ".join(str(exc).split()) or type(exc).__name__

@@ -17,7 +17,7 @@ import pytest
 from import_probe import loaded_after
 from library_fixtures import build, make_library
 
-from index.embedding import onnx_embed
+from index.embedding import onnx_embed, onnx_export
 from index.embedding.embed import LazyEmbedder, load_embedder
 
 QUESTIONS = ["What did Peskov say?", "Which NFL team represented the AFC at Super Bowl 50?"]
@@ -33,7 +33,7 @@ def export(session_cache: Path) -> tuple[Path, LazyEmbedder]:
         patch.setenv("QA_CACHE_DIR", str(session_cache))
         embedder = load_embedder(backend="onnx")
         embedder.warm()
-        folder = onnx_embed.cached_export(embedder.spec, embedder.model_id)  # type: ignore[attr-defined]
+        folder = onnx_export.cached_export(embedder.spec, embedder.model_id)  # type: ignore[attr-defined]
     assert folder is not None
     return folder, embedder  # type: ignore[return-value]
 
@@ -41,12 +41,12 @@ def export(session_cache: Path) -> tuple[Path, LazyEmbedder]:
 def test_the_optimised_graph_is_saved_once_beside_the_export(export: tuple) -> None:
     folder, embedder = export
     saved = onnx_embed.optimized_graph_dir(folder, ort.__version__)
-    assert (saved / onnx_embed.MODEL_FILE).is_file()
+    assert (saved / onnx_export.MODEL_FILE).is_file()
     # The weights live in the side file; the graph itself is small.
     assert (saved / onnx_embed.WEIGHTS_FILE).stat().st_size > 80_000_000
-    assert (saved / onnx_embed.MODEL_FILE).stat().st_size < 1_000_000
+    assert (saved / onnx_export.MODEL_FILE).stat().st_size < 1_000_000
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
-    assert onnx_embed.OnnxBackend(folder, embedder.spec).graph == saved / onnx_embed.MODEL_FILE
+    assert onnx_embed.OnnxBackend(folder, embedder.spec).graph == saved / onnx_export.MODEL_FILE
     plain = _plain_session_vectors(folder, embedder)
     np.testing.assert_allclose(embedder.encode(QUESTIONS), plain, atol=1e-5)
 
@@ -61,10 +61,10 @@ def test_a_damaged_saved_graph_is_made_again(tmp_path: Path, export: tuple, dama
     if damage == "weights":
         (saved / onnx_embed.WEIGHTS_FILE).write_bytes(b"not weights")
     else:
-        (saved / onnx_embed.MODEL_FILE).unlink()
+        (saved / onnx_export.MODEL_FILE).unlink()
     backend = onnx_embed.OnnxBackend(copy, embedder.spec)
     np.testing.assert_allclose(backend.encode(QUESTIONS, 64), expected, atol=1e-6)
-    assert backend.graph == saved / onnx_embed.MODEL_FILE
+    assert backend.graph == saved / onnx_export.MODEL_FILE
     assert (saved / onnx_embed.WEIGHTS_FILE).stat().st_size > 80_000_000
     assert not [p for p in copy.iterdir() if p.name.startswith(".")]
 
