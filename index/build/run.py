@@ -141,7 +141,7 @@ def build_index(
             raise
         raise cannot_write(index_dir, reason) from None
     try:
-        conn = connect(index_dir, create=True)
+        conn = connect(index_dir, create=True, full_rebuild=full)
         try:
             yield from _build(
                 conn, index_dir, new_roots, embedder, full, cancel, max_bytes, started

@@ -25,9 +25,9 @@ wait in the `-wal`, which immutable readers ignore: builds checkpoint after comm
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -39,108 +39,32 @@ from index.errors import (
     SchemaTooNew,
     UsageError,
 )
+from index.store.dbfiles import DB_NAME as DB_NAME
+from index.store.dbfiles import SIDE_SUFFIXES as SIDE_SUFFIXES
+from index.store.dbfiles import can_write as can_write
+from index.store.dbfiles import check_database_files, corrupt, db_path, is_no_space
+from index.store.migrations import (
+    SchemaTooOld,
+    apply_migrations,
+    foreign_tables,
+    latest_version,
+    migratable,
+    readable,
+    recreate_schema,
+)
 from index.store.vectors import (
     file_identity,
-    not_regular_reason,
     remember,
     remembered,
     vector_file_name,
 )
 
-SCHEMA_VERSION = 1
-DB_NAME = "library.sqlite"
 DIGEST_KEY = "content_sha256"
 UNDIGESTED_TABLES = frozenset({"embeddings"})
 """A cache keyed by text hash, written between commits; verify checks it against vectors."""
-SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
-"""Files SQLite keeps beside the database."""
 COUNT_KEYS = ("vector_count", "articles", "paragraphs", "passages", "sentences")
 _COUNT = re.compile(r"0|[1-9][0-9]{0,17}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (root TEXT PRIMARY KEY, added_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    root TEXT NOT NULL,
-    key TEXT NOT NULL,
-    path TEXT NOT NULL,
-    file_sha TEXT NOT NULL,
-    file_size INTEGER NOT NULL,
-    file_mtime_ns INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    source TEXT,
-    url TEXT,
-    published TEXT,
-    author TEXT,
-    notes TEXT NOT NULL DEFAULT '',
-    indexed_at TEXT NOT NULL,
-    UNIQUE (root, key)
-);
-CREATE INDEX IF NOT EXISTS articles_path ON articles (path);
-CREATE TABLE IF NOT EXISTS paragraphs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    boilerplate INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs (article_id, ordinal);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    paragraph_id INTEGER NOT NULL REFERENCES paragraphs (id) ON DELETE CASCADE,
-    kind TEXT NOT NULL CHECK (kind IN ('passage', 'sentence')),
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    text_sha TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_paragraph ON chunks (paragraph_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS passage_fts USING fts5 (text, tokenize = 'porter unicode61');
-CREATE TABLE IF NOT EXISTS embeddings (
-    model_id TEXT NOT NULL,
-    text_sha TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (model_id, text_sha)
-);
-"""
-
-
-OWN_TABLES = frozenset(
-    {"meta", "sources", "articles", "paragraphs", "chunks", "embeddings", "sqlite_sequence"}
-)
-"""Tables of `_DDL` (and SQLite's own); `passage_fts` and its shadow tables come too."""
-
-
-def foreign_tables(conn: sqlite3.Connection) -> list[str]:
-    """Tables of the database that an index never creates: then it is someone else's."""
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
-    return [n for n in names if n not in OWN_TABLES and not n.startswith("passage_fts")]
-
-
-def db_path(index_dir: Path) -> Path:
-    return index_dir / DB_NAME
-
-
-def database_files(index_dir: Path) -> list[Path]:
-    """The database and the files SQLite keeps beside it, whether they exist or not."""
-    path = db_path(index_dir)
-    return [path, *(path.with_name(DB_NAME + suffix) for suffix in SIDE_SUFFIXES)]
-
-
-def check_database_files(index_dir: Path) -> None:
-    """Refuse a database (or side file) that is not a regular file, before SQLite opens it."""
-    for path in database_files(index_dir):
-        reason = not_regular_reason(path)
-        if reason is not None:
-            raise corrupt(path, reason)
-
-
-def can_write(index_dir: Path) -> bool:
-    """Whether this process may change the index folder and its database."""
-    path = db_path(index_dir)
-    folder_ok = os.access(index_dir, os.W_OK | os.X_OK)
-    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
 
 
 def open_database(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
@@ -173,8 +97,15 @@ def open_database(index_dir: Path, *, create: bool = False) -> sqlite3.Connectio
     return conn
 
 
-def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
-    """Open the index database; a missing one is IndexMissing unless `create`."""
+def connect(
+    index_dir: Path, *, create: bool = False, full_rebuild: bool = False
+) -> sqlite3.Connection:
+    """Open the index database; a missing one is IndexMissing unless `create`.
+
+    `create` is for a build, under the writer lock: it creates the schema or migrates it
+    to this qa's version (`upgrade_schema`; `full_rebuild` also replaces a schema too old
+    to migrate). Without it the schema must be one the query path reads (`check_schema`).
+    """
     path = db_path(index_dir)
     check_database_files(index_dir)
     if not create and not path.exists():
@@ -183,6 +114,7 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
         )
     if create:
         index_dir.mkdir(parents=True, exist_ok=True)
+    conn: sqlite3.Connection | None = None
     try:
         conn = open_database(index_dir, create=create)
         conn.execute("PRAGMA foreign_keys = ON")
@@ -191,9 +123,14 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
         # FULL makes every commit durable before `meta` is trusted to name a vector file.
         conn.execute("PRAGMA synchronous = FULL")
         if create:
-            _create_tables(conn, index_dir)
-        check_schema(conn, index_dir)
-    except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
+            upgrade_schema(conn, index_dir, full_rebuild=full_rebuild)
+        else:
+            check_schema(conn, index_dir)
+    except BaseException as error:
+        if conn is not None:
+            conn.close()
+        if not isinstance(error, (sqlite3.DatabaseError, UnicodeDecodeError)):
+            raise
         # A flipped bit in stored text (even the schema's) fails to decode: damage too.
         if is_no_space(error, index_dir):
             kept = "; previous index kept" if create else ""
@@ -202,40 +139,66 @@ def connect(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def _create_tables(conn: sqlite3.Connection, index_dir: Path) -> None:
-    """Create the schema in one transaction (a kill halfway leaves none of it), and only
-    in a database that is empty or already an index: never in someone else's."""
+def upgrade_schema(
+    conn: sqlite3.Connection, index_dir: Path, *, full_rebuild: bool = False
+) -> None:
+    """Bring the database to this qa's schema (index.store.migrations); the caller holds
+    the writer lock. Creates it when empty, migrates it in place, or (`full_rebuild`)
+    recreates one too old to migrate: each in one transaction, so a crash or an error
+    leaves the old version as it was. Only in an empty database or an index, never in
+    someone else's."""
     foreign = foreign_tables(conn)
     if foreign:
-        conn.close()
         raise UsageError(
             f"{db_path(index_dir)} is not an article-qa index (it holds a table named "
             f"{foreign[0][:40]!r}); choose another folder for the index"
         )
-    conn.executescript(
-        f"BEGIN;{_DDL};INSERT OR IGNORE INTO meta (key, value) "
-        f"VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"
-    )
-
-
-def is_no_space(error: BaseException, folder: Path) -> bool:
-    """Whether a SQLite error is a full disk: SQLITE_FULL, or an I/O error (creating the
-    `-shm`/`-wal` files, say) on a file system with no room left."""
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name == "SQLITE_FULL" or "database or disk is full" in str(error):
-        return True
-    if not name.startswith("SQLITE_IOERR"):
-        return False
+    empty = conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table'").fetchone() is None
+    version = 0 if empty else stored_version(conn, index_dir)
+    if version == latest_version():
+        return
+    in_place = empty or migratable(version)
+    if not in_place and not full_rebuild:
+        _refuse_old(conn, index_dir, version)
     try:
-        stat = os.statvfs(folder)
-    except OSError:
-        return False
-    return stat.f_bavail * stat.f_frsize < 256 * 1024
+        if in_place:
+            _in_one_transaction(conn, lambda: _migrate(conn, version))
+        else:
+            _in_one_transaction(conn, lambda: recreate_schema(conn))
+    except sqlite3.Error as error:
+        if empty or not in_place or is_no_space(error, index_dir):
+            raise
+        if not full_rebuild:
+            raise SchemaTooOld(
+                f"{db_path(index_dir)}: upgrading schema version {version} to "
+                f"{latest_version()} failed ({error}); the index is unchanged; rebuild it "
+                f"with `qa index build --full --index {index_dir}`"
+            ) from None
+        # Rows the migration cannot take: a full build replaces every row anyway.
+        _in_one_transaction(conn, lambda: recreate_schema(conn))
 
 
-def corrupt(path: Path, what: str) -> IndexCorrupt:
-    """The one wording of a damaged-database error: the file, what is wrong, the fix."""
-    return IndexCorrupt(f"{path}: {what}; run `qa index verify`, then `qa index build --full`")
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    meta = read_meta(conn) if version else {}
+    # Recorded again only over a digest that matched: damage is never laundered.
+    sound = is_committed(meta) and meta.get(DIGEST_KEY) == content_digest(conn)
+    apply_migrations(conn, version)
+    if sound:
+        write_meta(conn, {DIGEST_KEY: content_digest(conn)})
+
+
+def _in_one_transaction(conn: sqlite3.Connection, work: Callable[[], None]) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        work()
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolls an unfinished transaction back when the connection closes
+        raise
 
 
 def content_digest(conn: sqlite3.Connection) -> str:
@@ -382,17 +345,44 @@ def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT CAST(key AS TEXT), CAST(value AS TEXT) FROM meta"))
 
 
-def check_schema(conn: sqlite3.Connection, index_dir: Path) -> None:
+def stored_version(conn: sqlite3.Connection, index_dir: Path) -> int:
+    """The schema version `meta` records; SchemaTooNew past this qa's."""
     version = read_meta(conn).get("schema_version")
     if version is None:
         raise IndexCorrupt(f"{db_path(index_dir)}: no schema version; not an article-qa index")
-    if not version.isdigit():
+    if not (version.isascii() and version.isdigit()) or len(version) > 9:
         raise corrupt(db_path(index_dir), f"schema version {version!r} is not a number")
-    if int(version) > SCHEMA_VERSION:
+    if int(version) > latest_version():
         raise SchemaTooNew(
             f"{db_path(index_dir)}: schema version {version} is newer than this qa "
-            f"understands ({SCHEMA_VERSION}); upgrade article-qa"
+            f"understands ({latest_version()}); upgrade article-qa"
         )
+    return int(version)
+
+
+def check_schema(conn: sqlite3.Connection, index_dir: Path) -> None:
+    """Refuse a schema the query path cannot read: newer, or older with a migration the
+    query path needs (index.store.migrations says which); a reader never migrates."""
+    version = stored_version(conn, index_dir)
+    if version < latest_version() and not readable(version):
+        _refuse_old(conn, index_dir, version)
+
+
+def _refuse_old(conn: sqlite3.Connection, index_dir: Path, version: int) -> None:
+    """SchemaTooOld naming the fix, unless the index is damaged (a flipped bit can make a
+    version look older): then IndexCorrupt, as any load would say."""
+    meta = read_meta(conn)
+    if is_committed(meta):
+        check_meta(meta, index_dir)
+        check_content(conn, index_dir, meta)
+    if migratable(version):
+        fix = f"run `qa index build --index {index_dir}` once to upgrade it in place"
+    else:
+        fix = f"too old to upgrade: rebuild it with `qa index build --full --index {index_dir}`"
+    raise SchemaTooOld(
+        f"{db_path(index_dir)}: schema version {version} is older than this qa's "
+        f"({latest_version()}); {fix}"
+    )
 
 
 def write_meta(conn: sqlite3.Connection, values: dict[str, str]) -> None:
