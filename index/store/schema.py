@@ -52,12 +52,8 @@ from index.store.migrations import (
     readable,
     recreate_schema,
 )
-from index.store.vectors import (
-    file_identity,
-    remember,
-    remembered,
-    vector_file_name,
-)
+from index.store.vectors import vector_file_name
+from index.store.verified import file_identity, is_verified, record_verified
 
 DIGEST_KEY = "content_sha256"
 UNDIGESTED_TABLES = frozenset({"embeddings"})
@@ -263,7 +259,7 @@ def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str
     # always digests in full.
     identity = database_identity(index_dir)
     key = str(db_path(index_dir).resolve())
-    if identity is not None and remembered(key, identity, expected):
+    if identity is not None and is_verified(key, identity, expected):
         return
     try:
         actual = content_digest(conn)
@@ -274,7 +270,7 @@ def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str
             db_path(index_dir), "database content does not match its checksum (damaged on disk)"
         )
     if identity is not None and database_identity(index_dir) == identity:
-        remember(key, identity, expected)
+        record_verified(key, identity, expected)
 
 
 COMMIT_KEYS = ("generation", "vector_file", "vector_sha256", "vector_count", DIGEST_KEY)

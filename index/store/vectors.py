@@ -43,11 +43,6 @@ import numpy as np
 from index.errors import IndexCorrupt, QAError
 from index.store.verified import file_identity, is_verified, record_verified
 
-# The verification record's old names here, while index.store.schema imports them from
-# this module; new code uses index.store.verified.
-remembered = is_verified
-remember = record_verified
-
 if TYPE_CHECKING:
     import faiss
 
