@@ -41,6 +41,10 @@ class SchemaTooNew(IndexUnavailable):
     pass
 
 
+class SchemaTooOld(IndexUnavailable):
+    """The index predates this qa's schema and no reader may answer it until a build."""
+
+
 class BuildLocked(QAError):
     """Another process holds the writer lock of this index."""
 

@@ -33,12 +33,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from index.errors import IndexUnavailable
-
-
-class SchemaTooOld(IndexUnavailable):
-    """The index predates this qa's schema and no reader may answer it until a build."""
-
 
 @dataclass(frozen=True)
 class Migration:

@@ -37,6 +37,7 @@ from index.errors import (
     IndexUnavailable,
     NoSpace,
     SchemaTooNew,
+    SchemaTooOld,
     UsageError,
 )
 from index.store.dbfiles import DB_NAME as DB_NAME
@@ -44,7 +45,6 @@ from index.store.dbfiles import SIDE_SUFFIXES as SIDE_SUFFIXES
 from index.store.dbfiles import can_write as can_write
 from index.store.dbfiles import check_database_files, corrupt, db_path, is_no_space
 from index.store.migrations import (
-    SchemaTooOld,
     apply_migrations,
     foreign_tables,
     latest_version,
