@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from library_fixtures import build, embedder, make_library
 
-from index.errors import SchemaTooNew
+from index.errors import SchemaTooNew, SchemaTooOld
 from index.store import migrations
-from index.store.migrations import Migration, SchemaTooOld
+from index.store.migrations import Migration
 from index.store.schema import connect, content_digest, write_meta
 from index.store.snapshot import IndexSnapshot
 from index.store.verify import verify_index
