@@ -12,16 +12,24 @@ Vectors come from the `embeddings` cache and are checked before they are written
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 from index.errors import IndexCorrupt, UsageError
-from index.models import Article, Chunk, Embedder
+from index.models import Embedder
 from index.store.cached_vectors import checked_vectors
+from index.store.file_rows import (
+    FileStat,
+    FileToIndex,
+    add_sources,
+    delete_articles,
+    insert_files,
+    mark_repeated_paragraphs,
+    refresh_stats,
+    row_counts,
+)
 from index.store.schema import (
     DIGEST_KEY,
     check_meta,
@@ -34,23 +42,20 @@ from index.store.vectors import (
     TMP_SUFFIX,
     VECTOR_FILE,
     build_vector_index,
+    remove_stale_files,
     vector_file_name,
     write_vector_file,
 )
 
-# Paragraph text shared by this many articles of one source is page furniture.
-REPEATED_PARAGRAPH_ARTICLES = 3
-READER_BOILERPLATE = 1
-REPEATED_BOILERPLATE = 2
+FaultHook = Callable[[str], None]
+"""Called with the name of each step of the commit protocol as it is reached
+("before-vector-write", "after-vector-rename", "before-commit", "after-commit"; the build
+adds "embedding"). Tests pass one that kills or stops the process there, to prove each
+step crash-safe; builds otherwise pass `no_faults`."""
 
 
-class FileToIndex(Protocol):
-    root: str
-    path: str
-    sha: str
-    size: int
-    mtime_ns: int
-    articles: list[Article]
+def no_faults(point: str) -> None:
+    """The fault hook of every ordinary build: nothing happens at any step."""
 
 
 def commit_generation(
@@ -58,33 +63,32 @@ def commit_generation(
     index_dir: Path,
     *,
     embedder: Embedder,
-    roots: list[str],
-    delete_article_ids: list[int],
-    files: list[tuple[FileToIndex, list[list[Chunk]]]],
-    restat: list[Any],
+    roots: Sequence[str],
+    delete_article_ids: Sequence[int],
+    files: Sequence[FileToIndex],
+    restat: Sequence[FileStat],
     indexed_at: str,
     full: bool = False,
+    fault: FaultHook = no_faults,
 ) -> tuple[int, dict[str, int], list[str]]:
-    """Apply the build's changes and commit generation N+1; returns (N+1, counts, notes)."""
+    """Apply the build's changes and commit generation N+1; returns (N+1, counts, notes).
+
+    `files` are inserted with whatever rows build steps add for them
+    (`index.store.file_rows.RowSource`), `restat` only get their new size and mtime.
+    """
     conn.execute("BEGIN IMMEDIATE")
     generation = 0
     try:
         previous_meta = read_meta(conn)
         previous_articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        for root in roots:
-            conn.execute(
-                "INSERT OR IGNORE INTO sources (root, added_at) VALUES (?, ?)", (root, indexed_at)
-            )
-        _delete_articles(conn, delete_article_ids)
-        _insert_files(conn, files, indexed_at)
-        conn.executemany(
-            "UPDATE articles SET file_size = ?, file_mtime_ns = ? WHERE root = ? AND path = ?",
-            [(state.size, state.mtime_ns, state.root, state.path) for state in restat],
-        )
+        add_sources(conn, roots, indexed_at)
+        delete_articles(conn, delete_article_ids)
+        insert_files(conn, files, indexed_at)
+        refresh_stats(conn, restat)
         if delete_article_ids or files:
-            _mark_repeated_paragraphs(conn)
+            mark_repeated_paragraphs(conn)
 
-        counts = _counts(conn)
+        counts = row_counts(conn)
         if counts["articles"] == 0 and previous_articles > 0:
             raise UsageError(
                 f"the build found no articles; keeping the existing index of "
@@ -94,11 +98,11 @@ def commit_generation(
             conn, index_dir, embedder, previous_meta, compare=not full
         )
         generation = next_generation(index_dir, previous_meta)
-        fault_point("before-vector-write")
+        fault("before-vector-write")
         name, sha = write_vector_file(
             build_vector_index(ids, vectors, embedder.dim), index_dir, generation
         )
-        fault_point("after-vector-rename")
+        fault("after-vector-rename")
         write_meta(
             conn,
             {
@@ -114,7 +118,7 @@ def commit_generation(
             },
         )
         write_meta(conn, {DIGEST_KEY: content_digest(conn)})
-        fault_point("before-commit")
+        fault("before-commit")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -125,7 +129,7 @@ def commit_generation(
         if generation:
             _remove_uncommitted(conn, index_dir, generation)
         raise
-    fault_point("after-commit")
+    fault("after-commit")
     return generation, counts, notes
 
 
@@ -149,135 +153,6 @@ def next_generation(index_dir: Path, meta: dict[str, str]) -> int:
     return max(on_disk, default=0) + 1
 
 
-def _delete_articles(conn: sqlite3.Connection, article_ids: list[int]) -> None:
-    for start in range(0, len(article_ids), 500):
-        part = article_ids[start : start + 500]
-        marks = ",".join("?" * len(part))
-        conn.execute(
-            "DELETE FROM passage_fts WHERE rowid IN (SELECT c.id FROM chunks c "
-            f"JOIN paragraphs p ON p.id = c.paragraph_id WHERE p.article_id IN ({marks}))",
-            part,
-        )
-        conn.execute(f"DELETE FROM articles WHERE id IN ({marks})", part)
-
-
-def _insert_files(
-    conn: sqlite3.Connection,
-    files: list[tuple[FileToIndex, list[list[Chunk]]]],
-    indexed_at: str,
-) -> None:
-    """Insert every new article with its paragraphs, chunks and FTS rows.
-
-    Ids are handed out here rather than read back row by row, so each table takes one
-    `executemany`: the commit holds the write lock (`BEGIN IMMEDIATE`), so nobody else
-    can take an id meanwhile, and starting past both the largest id and
-    `sqlite_sequence` keeps AUTOINCREMENT's promise that ids are never reused.
-    """
-    article_id = _next_id(conn, "articles")
-    paragraph_id = _next_id(conn, "paragraphs")
-    chunk_id = _next_id(conn, "chunks")
-    articles: list[tuple[object, ...]] = []
-    paragraphs: list[tuple[object, ...]] = []
-    chunk_rows: list[tuple[object, ...]] = []
-    fts_rows: list[tuple[int, str]] = []
-    for state, per_article in files:
-        for article, chunks in zip(state.articles, per_article, strict=True):
-            articles.append(
-                (
-                    article_id,
-                    state.root,
-                    article.key,
-                    state.path,
-                    state.sha,
-                    state.size,
-                    state.mtime_ns,
-                    article.title,
-                    article.source,
-                    article.url,
-                    article.published,
-                    article.author,
-                    "\n".join(article.notes),
-                    indexed_at,
-                )
-            )
-            paragraph_ids: dict[int, int] = {}
-            for paragraph in article.paragraphs:
-                paragraph_ids[paragraph.ordinal] = paragraph_id
-                paragraphs.append(
-                    (
-                        paragraph_id,
-                        article_id,
-                        paragraph.ordinal,
-                        paragraph.text,
-                        READER_BOILERPLATE if paragraph.boilerplate else 0,
-                    )
-                )
-                paragraph_id += 1
-            for chunk in chunks:
-                chunk_rows.append(
-                    (
-                        chunk_id,
-                        paragraph_ids[chunk.ordinal],
-                        chunk.kind,
-                        chunk.span.start,
-                        chunk.span.end,
-                        chunk.text_sha,
-                    )
-                )
-                if chunk.kind == "passage":
-                    fts_rows.append((chunk_id, chunk.text))
-                chunk_id += 1
-            article_id += 1
-    conn.executemany(
-        "INSERT INTO articles (id, root, key, path, file_sha, file_size, file_mtime_ns, title, "
-        "source, url, published, author, notes, indexed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        articles,
-    )
-    conn.executemany(
-        "INSERT INTO paragraphs (id, article_id, ordinal, text, boilerplate) "
-        "VALUES (?, ?, ?, ?, ?)",
-        paragraphs,
-    )
-    conn.executemany(
-        "INSERT INTO chunks (id, paragraph_id, kind, start, end, text_sha) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        chunk_rows,
-    )
-    conn.executemany("INSERT INTO passage_fts (rowid, text) VALUES (?, ?)", fts_rows)
-
-
-def _next_id(conn: sqlite3.Connection, table: str) -> int:
-    row = conn.execute(
-        f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
-        f'COALESCE((SELECT MAX(id) FROM "{table}"), 0))',
-        (table,),
-    ).fetchone()
-    return int(row[0]) + 1
-
-
-def _mark_repeated_paragraphs(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        f"""
-        UPDATE paragraphs SET boilerplate = (boilerplate & {READER_BOILERPLATE}) | CASE
-            WHEN text IN (
-                SELECT p.text FROM paragraphs p JOIN articles a ON a.id = p.article_id
-                GROUP BY COALESCE(a.source, a.root), p.text
-                HAVING COUNT(DISTINCT a.id) >= {REPEATED_PARAGRAPH_ARTICLES}
-            ) THEN {REPEATED_BOILERPLATE} ELSE 0 END
-        """
-    )
-
-
-def _counts(conn: sqlite3.Connection) -> dict[str, int]:
-    row = conn.execute(
-        "SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM paragraphs), "
-        "(SELECT COUNT(*) FROM chunks WHERE kind = 'passage'), "
-        "(SELECT COUNT(*) FROM chunks WHERE kind = 'sentence')"
-    ).fetchone()
-    return dict(zip(("articles", "paragraphs", "passages", "sentences"), row, strict=True))
-
-
 def _remove_uncommitted(conn: sqlite3.Connection, index_dir: Path, generation: int) -> None:
     """Delete the vector file of a generation that did not commit (it may fill a disk).
 
@@ -297,15 +172,38 @@ def _remove_uncommitted(conn: sqlite3.Connection, index_dir: Path, generation: i
             pass  # the next build removes it
 
 
-def fault_point(name: str) -> None:
-    """Fault-injection hook: `QA_CRASH_AT=<name>` kills the process at that step of a build,
-    `QA_STOP_AT=<name>` stops it there (SIGSTOP) until a test has signalled it.
+def clean_up(
+    conn: sqlite3.Connection, index_dir: Path, generation: int, model_id: str
+) -> list[str]:
+    """Remove what the committed generation no longer needs; failures are only notes.
 
-    Tests use them to prove each step of the commit protocol is crash-safe, and to land
-    a Ctrl-C or SIGTERM inside a given stage without racing the build; they cost two
-    environment lookups per step.
+    The build has committed by now, so a full disk or a locked file here must not turn
+    into an error that says the previous index was kept: the next build retries. Last,
+    the WAL is folded into the database: a reader that cannot write the folder (a
+    read-only mount) opens the database `immutable`, which never reads the WAL.
     """
-    if os.environ.get("QA_CRASH_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get("QA_STOP_AT") == name:
-        os.kill(os.getpid(), signal.SIGSTOP)
+    notes = []
+    try:
+        keep = {vector_file_name(generation), vector_file_name(generation - 1)}
+        remove_stale_files(index_dir, keep=keep)
+    except OSError as error:
+        notes.append(f"could not remove old vector files ({error.strerror}); the next build will")
+    try:
+        # Vectors no chunk uses, or of another model, are dead weight once this build committed.
+        conn.execute(
+            "DELETE FROM embeddings "
+            "WHERE model_id != ? OR text_sha NOT IN (SELECT text_sha FROM chunks)",
+            (model_id,),
+        )
+    except sqlite3.Error as error:
+        notes.append(f"could not prune the embedding cache ({error}); the next build will")
+    try:
+        # TRUNCATE also empties the -wal file. It would wait (the busy timeout, 30 s) for
+        # every open reader to leave the WAL, and a chat keeps one open for its whole
+        # life: so it does not wait. Stopping short is harmless (readers that can write
+        # see the WAL; a read-only folder with frames left is opened without immutable).
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error:
+        pass
+    return notes

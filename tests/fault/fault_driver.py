@@ -11,8 +11,9 @@ Protocol (one JSON object per line on stdin, one JSON reply per line on stdout):
 request  {"index": DIR, "paths": [..], "kill_after": SECONDS | null, "crash_at": STEP | null}
 reply    {"pid": N, "killed": bool, "status": exit code or -signal, "stage": last event,
           "seconds": time from the build's start to the child's end}
-`crash_at` names a commit step: `QA_CRASH_AT` for the hooks in index/writer.py, or one of
-`FSYNC_STEPS`, reached by wrapping `os.fsync` in the child.
+`crash_at` names a commit step: one the build's fault hook is called at (passed to
+`build_index`, see index/build/faults.py), or one of `FSYNC_STEPS`, reached by wrapping
+`os.fsync` in the child.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 def _child(request: dict, embedder: object, write_fd: int) -> None:
     """Run one build, reporting each event's stage on `write_fd`; never returns."""
+    from index.build.faults import fault_hook
     from index.build.run import BuildProgress, BuildReport, build_index
     from index.errors import QAError
 
@@ -35,13 +37,13 @@ def _child(request: dict, embedder: object, write_fd: int) -> None:
         crash_at = request.get("crash_at")
         if crash_at in FSYNC_STEPS:
             _kill_around_vector_fsync(after=crash_at == "after-vector-fsync")
-        elif crash_at:
-            os.environ["QA_CRASH_AT"] = crash_at
+            crash_at = None
         os.write(write_fd, b"started\n")
         events = build_index(
             Path(request["index"]),
             [Path(p) for p in request.get("paths", [])],
             embedder=embedder,  # type: ignore[arg-type]
+            fault=fault_hook(crash_at=crash_at),
         )
         for event in events:
             if isinstance(event, BuildProgress):
