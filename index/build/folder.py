@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from index.errors import IndexUnavailable, QAError, UsageError
+from index.store.file_rows import indexed_roots
 from index.store.lock import LOCK_NAME
 from index.store.schema import DB_NAME, SIDE_SUFFIXES, db_path, foreign_tables, open_database
 from index.store.vectors import is_vector_file_name
@@ -50,9 +51,7 @@ def known_roots(index_dir: Path) -> list[Path] | None:
                 f"{db_path(index_dir)} is not an article-qa index (it holds a table named "
                 f"{foreign[0][:40]!r}); choose another folder for the index"
             )
-        if not conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sources'").fetchone():
-            return []
-        return [Path(root) for (root,) in conn.execute("SELECT root FROM sources")]
+        return indexed_roots(conn)
     except (sqlite3.Error, UnicodeDecodeError):
         return None
     finally:

@@ -95,7 +95,10 @@ class FileToIndex(FileStat, Protocol):
 
 
 def indexed_roots(conn: sqlite3.Connection) -> list[Path]:
-    """The article folders (and files) the index covers."""
+    """The article folders (and files) the index covers; none in a database that has no
+    index tables yet."""
+    if not conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'sources'").fetchone():
+        return []
     return [Path(root) for (root,) in conn.execute("SELECT root FROM sources")]
 
 

@@ -7,7 +7,11 @@ anywhere before it leaves the previous generation exactly as it was; a failure (
 full, interrupt) also removes the uncommitted vector file so that it holds no space.
 The same transaction records `content_sha256` (index.store.schema) so loads detect damage.
 Vectors come from the `embeddings` cache and are checked before they are written
-(`index.store.cached_vectors`).
+(`index.store.cached_vectors`); the rows come from `index.store.file_rows`, with those
+any build step adds. After the commit, `clean_up` removes what it no longer needs.
+
+Each step of the protocol calls a `FaultHook` the caller passes in: tests kill or stop
+the process there (`index.build.faults`); nothing here reads the environment.
 """
 
 from __future__ import annotations
