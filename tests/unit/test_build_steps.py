@@ -4,10 +4,8 @@
 step, on every new or changed file and on no other, and contributes rows of its own
 table (one per paragraph, referring to the paragraph's id) that the commit writes in
 its one transaction, so they appear with the generation and fail with it. Nothing of
-the build or the writer is changed for it: it is passed in `file_steps`. The schema half
-of a new step (a migration creating its table, known as the index's own) is played here
-by the step creating its table and by `own_table` (with schema migrations: one
-`Migration` appended in the fixture instead).
+the build or the writer is changed for it: it is passed in `file_steps`, and its table
+comes as one schema migration appended (`word_count_table`), as a real step's would.
 """
 
 from __future__ import annotations
@@ -25,17 +23,18 @@ from index.build.context import BuildContext, FileStep, PreparedFile, StepFactor
 from index.build.faults import faults_from_environment
 from index.build.run import FILE_STEPS
 from index.build.split import SplitStep
-from index.store import schema
+from index.store import migrations
 from index.store.file_rows import FileIds, Rows
+from index.store.migrations import Migration
 from index.store.snapshot import IndexSnapshot
 from index.store.verify import verify_index
 from index.store.writer import no_faults
 
-TABLE = """CREATE TABLE IF NOT EXISTS word_counts (
+TABLE = """CREATE TABLE word_counts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     paragraph_id INTEGER NOT NULL REFERENCES paragraphs (id) ON DELETE CASCADE,
     words INTEGER NOT NULL
-)"""
+);"""
 
 
 class WordCounts(FileStep):
@@ -45,7 +44,6 @@ class WordCounts(FileStep):
         super().__init__(ctx)
         self.seen = seen
         self.bad = bad
-        ctx.conn.execute(TABLE)
 
     def process(self, file: PreparedFile) -> None:
         self.seen.append((Path(file.path).name, sum(len(chunks) for chunks in file.chunks)))
@@ -68,9 +66,11 @@ def with_word_counts(seen: list[tuple[str, int]], *, bad: bool = False) -> list[
 
 
 @pytest.fixture
-def own_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The table is the index's own, not a sign that the folder holds someone else's database."""
-    monkeypatch.setattr(schema, "OWN_TABLES", schema.OWN_TABLES | {"word_counts"})
+def word_count_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step's table, as the next schema migration."""
+    latest = migrations.MIGRATIONS[-1].number
+    table = Migration(latest + 1, "word counts", TABLE, tables=("word_counts",))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, table))
 
 
 def query(index_dir: Path, sql: str) -> list[tuple]:
@@ -102,7 +102,7 @@ def paragraph_words(index_dir: Path) -> dict[tuple[str, int], int]:
 
 
 def test_a_new_step_runs_on_changed_files_only_and_its_rows_commit_with_them(
-    tmp_path: Path, own_table: None
+    tmp_path: Path, word_count_table: None
 ) -> None:
     library = make_library(tmp_path / "library")
     index_dir = tmp_path / "index"
@@ -134,7 +134,9 @@ def test_a_new_step_runs_on_changed_files_only_and_its_rows_commit_with_them(
     assert verify_index(index_dir) == []
 
 
-def test_a_step_whose_rows_fail_fails_the_whole_commit(tmp_path: Path, own_table: None) -> None:
+def test_a_step_whose_rows_fail_fails_the_whole_commit(
+    tmp_path: Path, word_count_table: None
+) -> None:
     library = make_library(tmp_path / "library")
     index_dir = tmp_path / "index"
     first = build(index_dir, library, file_steps=with_word_counts([]))
