@@ -37,12 +37,14 @@ LEXICAL_POSTINGS = 2000
 """Posting lists FTS5 may score per question (see `fts_query`)."""
 
 
+@dataclass(frozen=True)
 class Filters(ArticleFilter):
     """An `ArticleFilter` from what a user typed: checked, dates normalised.
 
     Dates are checked and normalised when a `Filters` is made (see `qa.dates`): a value
     that is not a date is a usage error, never a filter that silently matches nothing.
-    `since`/`until` accept YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or YYYY.
+    `since`/`until` accept YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or YYYY. (A dataclass again
+    so that its `__init__` calls `__post_init__`: the parent's has none to call.)
     """
 
     def __post_init__(self) -> None:
