@@ -334,13 +334,13 @@ def sample_questions(index_dir: Path, count: int, seed: int = 1) -> list[SynthQu
     try:
         total = snapshot.vectors.ntotal
         targets = rng.choice(np.arange(1, total + 1), size=count, replace=False)
-        records = snapshot.records([int(t) for t in targets])
+        texts = _chunk_texts(index_dir, [int(t) for t in targets])
         vectors = snapshot.vectors_of([int(t) for t in targets])
         questions = []
         for target, vector in zip(targets, vectors, strict=True):
             content = [
                 w.strip(".").lower()
-                for w in records[int(target)].text.split()
+                for w in texts[int(target)].split()
                 if w.strip(".").lower() not in STOPWORDS
             ]
             picked = rng.choice(content, size=min(len(content), int(rng.integers(4, 7))))
@@ -350,6 +350,21 @@ def sample_questions(index_dir: Path, count: int, seed: int = 1) -> list[SynthQu
         return questions
     finally:
         snapshot.close()
+
+
+def _chunk_texts(index_dir: Path, chunk_ids: list[int]) -> dict[int, str]:
+    """The text of some chunks, read straight from the database (the store has no such call)."""
+    conn = sqlite3.connect(f"file:{index_dir / 'library.sqlite'}?mode=ro", uri=True)
+    try:
+        marks = ",".join("?" * len(chunk_ids))
+        rows = conn.execute(
+            "SELECT c.id, substr(p.text, c.start + 1, c.end - c.start) FROM chunks c "
+            f"JOIN paragraphs p ON p.id = c.paragraph_id WHERE c.id IN ({marks})",
+            chunk_ids,
+        )
+        return {int(i): text for i, text in rows}
+    finally:
+        conn.close()
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,7 @@
 
 A full `qa eval` of SQuAD dev takes minutes per setting; here each question's candidate
 passages and their features (BM25, passage and best-sentence cosine, coverage) are
-computed once with the production code (`qa.retrieve.candidate_passages`) and cached,
+computed once with the production code (`qa.retrieve.gather_evidence`) and cached,
 then fusion settings are swept in numpy with the production `qa.scoring.fuse`.
 
 The set is split by article (sorted article files: even positions tune, odd report) so
@@ -19,15 +19,38 @@ import itertools
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from index.embedding.embed import load_embedder
+from index.store.interface import Store
 from index.store.snapshot import IndexSnapshot
-from qa.retrieve import candidate_passages
-from qa.scoring import ConfidenceRule, FusionWeights, fuse, fuse_candidates
+from qa.retrieve import ScoredPassage, gather_evidence
+from qa.scoring import ConfidenceRule, FusionWeights, fuse
+
+
+def candidate_passages(store: Store, question: str, vector: np.ndarray) -> list[ScoredPassage]:
+    """Every candidate passage of a question with its features, unfused."""
+    found = gather_evidence(store, question, vector)
+    if found is None:
+        return []
+    everything = np.arange(len(found.passages))
+    return found.scored(everything, np.zeros(len(everything)))
+
+
+def fuse_candidates(candidates: Sequence[ScoredPassage], weights: FusionWeights) -> np.ndarray:
+    """`fuse` over a list of scored candidates, as the query path fuses its arrays."""
+    return fuse(
+        np.array([c.lexical for c in candidates]),
+        np.array([c.passage_cos for c in candidates]),
+        np.array([c.sentence_cos for c in candidates]),
+        np.array([c.coverage for c in candidates]),
+        np.array([float(c.record.boilerplate) for c in candidates]),
+        weights,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,7 @@ def extract(index: Path, rows: list[dict], cache: Path) -> Features:
         }
         answers = row.get("answers", [])
         for item in candidate_passages(snapshot, row["question"], vector):
-            key = (Path(item.record.article_key).name, item.record.ordinal)
+            key = (Path(item.record.article.key).name, item.record.ordinal)
             cols["paragraph"].append(keys.setdefault(key, len(keys)))
             cols["lexical"].append(item.lexical)
             cols["passage_cos"].append(item.passage_cos)

@@ -29,7 +29,8 @@ class Citation:
     end: int
     """End (exclusive) of the passage, in characters from the start of the paragraph."""
     article_id: int = 0
-    """Row id of the article in the index (for opening it in a reader)."""
+    """Store id of the article (`index.store.keys`; its row id in a one-store library), for
+    opening it in the reader (`Library.article_paragraphs`). Not part of the JSON."""
 
     def label(self) -> str:
         """One-line human form: title, source, date, paragraph and file."""

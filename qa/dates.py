@@ -10,8 +10,9 @@ Stored `published` values come from the articles (front matter, HTML, JSONL) but
 normalised when read (`index.sources.paragraphs.normalise_date`: "March 4, 2021", "2021/03/04",
 RFC 2822 all become "2021-03-04"; a date it cannot read is dropped with a note), and the
 content digest refuses an index whose rows were changed since. So a stored date is an
-ISO day or nothing, and comparing it with a normalised prefix is exact; an undated
-article is excluded by any date filter, and an empty answer says how many were.
+ISO day or nothing, and comparing it with a normalised prefix is exact (the store does,
+`index.store.filters.ArticleFilter`); an undated article is excluded by any date filter,
+and an empty answer says how many were.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 from datetime import date
 
 from index.errors import UsageError
+from index.store.filters import PERIOD_END
 
 FORMS = "YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or YYYY"
 """The accepted forms, as error messages list them."""
@@ -27,9 +29,6 @@ FORMS = "YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or YYYY"
 _DAY = re.compile(r"(\d{4})[-/](\d{2})[-/](\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _YEAR = re.compile(r"\d{4}")
-
-PERIOD_END = "\uffff"
-"""Appended to a prefix, it sorts after every date the prefix covers."""
 
 
 def normalise_date(value: str, option: str) -> str:
@@ -55,14 +54,3 @@ def check_range(since: str | None, until: str | None, since_option: str, until_o
     """Refuse a range no date can fall in (both normalised), rather than answer nothing."""
     if since and until and since > until + PERIOD_END:
         raise UsageError(f"{since_option} {since} is after {until_option} {until}")
-
-
-SINCE_SQL = "a.published >= ?"
-"""SQL condition, one parameter (the normalised --since): published on or after it."""
-
-UNTIL_SQL = f"a.published <= ? || '{PERIOD_END}'"
-"""SQL condition, one parameter (the normalised --until): published on or before the
-end of the period it names."""
-
-UNDATED_SQL = "coalesce(a.published, '') = ''"
-"""SQL condition: the article has no date, so every date filter excludes it."""

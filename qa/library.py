@@ -2,6 +2,8 @@
 
 It keeps the last committed generation open and moves to a newer one between
 questions, so a long-running TUI sees rebuilds as soon as they commit, never half of one.
+It asks that generation through the store protocol only (`index.store.interface.Store`):
+the store it opens is `IndexSnapshot` unless `open_store` says otherwise.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from index.embedding.embed import load_embedder
 from index.errors import IndexMissing, UsageError
 from index.locations import default_index_dir
 from index.models import Embedder
+from index.store.interface import Store
+from index.store.records import IndexInfo
 from index.store.schema import db_path
-from index.store.snapshot import IndexInfo, IndexSnapshot
+from index.store.snapshot import IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
 
 # Re-exported (the `x as x` form): the default library's first use lives there.
@@ -36,6 +40,9 @@ if TYPE_CHECKING:
     # Imported where a build starts: asking must not load readers, trafilatura, chunking.
     from index.build.run import BuildEvent
 
+StoreOpener = Callable[[Path, str], Store]
+"""Opens the last committed generation of an index folder for a model id."""
+
 MAX_QUESTION_CHARS = 2000
 HIGHLIGHT_MARGIN = 0.02
 
@@ -43,10 +50,13 @@ HIGHLIGHT_MARGIN = 0.02
 class Library:
     """Ask questions of one index folder; safe to share between threads of one process."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(
+        self, index_dir: Path, embedder: Embedder, open_store: StoreOpener = IndexSnapshot.open
+    ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
-        self._snapshot: IndexSnapshot | None = None
+        self._open_store = open_store
+        self._snapshot: Store | None = None
         # Held by every use of the snapshot (its SQLite connections, its FAISS index) and
         # while replacing it with a newer generation: the TUI calls from several worker
         # threads at once. Re-entrant because `ask` holds it around `snapshot()`.
@@ -68,14 +78,14 @@ class Library:
     def exists(self) -> bool:
         return db_path(self.index_dir).exists()
 
-    def snapshot(self) -> IndexSnapshot:
+    def snapshot(self) -> Store:
         """The newest committed generation, reopened only when a build has committed."""
         with self._lock:
             if self._snapshot is not None and not self._snapshot.is_current():
                 self._snapshot.close()
                 self._snapshot = None
             if self._snapshot is None:
-                self._snapshot = IndexSnapshot.open(self.index_dir, self.embedder.model_id)
+                self._snapshot = self._open_store(self.index_dir, self.embedder.model_id)
             return self._snapshot
 
     def info(self) -> IndexInfo:
@@ -126,7 +136,7 @@ class Library:
                 snapshot, text, query_vector, k=k * 2 + 10, mode=mode, filters=filters
             )
             if not ranked:
-                notice = explain_empty(snapshot, filters, mode, option_prefix)
+                notice = explain_empty(snapshot, self.index_dir, filters, mode, option_prefix)
         hits = _collapse_duplicates(ranked, k)
         return Answer(
             question=question,
@@ -263,17 +273,18 @@ def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
 
 def _citation(item: ScoredPassage) -> Citation:
     r = item.record
+    article = r.article
     return Citation(
-        article=r.article_key,
-        path=r.article_path,
-        title=r.title,
-        source=r.source,
-        url=r.url,
-        published=r.published,
+        article=article.key,
+        path=article.path,
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        published=article.published,
         paragraph=r.ordinal,
         start=r.start,
         end=r.end,
-        article_id=r.article_id,
+        article_id=article.id,
     )
 
 

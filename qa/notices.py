@@ -5,7 +5,8 @@ whatever the cause. The cause is one of: a library with no articles; a filter th
 article passes (named, with how many articles it excluded, undated ones counted apart
 for a date filter); filters that each keep some articles but none together; or a
 words-only search whose words no passage holds. `explain_empty` finds which, with a few
-counts over the articles table, only when an answer is empty.
+counts of articles the store makes (`Store.count_articles`, `Store.article_counts`),
+only when an answer is empty.
 
 Filters are named as the caller's user typed them: `--since` in the CLI, `/since` in
 the chat (`prefix`).
@@ -15,63 +16,64 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qa.dates import UNDATED_SQL
-
 if TYPE_CHECKING:
-    from index.store.snapshot import IndexSnapshot
-    from qa.retrieve import Filters
+    from pathlib import Path
+
+    from index.store.filters import ArticleFilter
+    from index.store.interface import Store
+    from index.store.records import ArticleCounts
 
 
 def explain_empty(
-    snapshot: IndexSnapshot, filters: Filters | None, mode: str, prefix: str = "--"
+    store: Store, location: Path, filters: ArticleFilter | None, mode: str, prefix: str = "--"
 ) -> str | None:
-    """Why a search of `snapshot` with `filters` found no passage; None if no reason shows."""
-    total = snapshot.count_articles()
+    """Why a search of `store` (the library at `location`) with `filters` found no passage.
+
+    None if no reason shows.
+    """
+    counts = store.article_counts()
+    total = counts.total
     if total == 0:
-        return f"the library at {snapshot.index_dir} holds no articles yet"
-    conditions = filters.conditions() if filters is not None else {}
-    kept = {
-        name: snapshot.count_articles(sql, params) for name, (sql, params) in conditions.items()
-    }
+        return f"the library at {location} holds no articles yet"
+    if filters is None or filters.is_empty():
+        if mode == "bm25":
+            return "no passage holds a word of the question (the bm25 retriever matches words)"
+        return None
+    criteria = filters.criteria()
+    kept = {name: store.count_articles(alone) for name, alone in criteria.items()}
     reasons = [
-        _excluded_by(snapshot, filters, name, total, prefix)  # type: ignore[arg-type]  # filters is not None when it has conditions
-        for name, count in kept.items()
-        if count == 0
+        _excluded_by(counts, filters, name, prefix) for name, count in kept.items() if count == 0
     ]
     if reasons:
         return "; ".join(reasons)
-    scope = ""
-    if conditions:
-        together = snapshot.count_articles(*filters.sql())  # type: ignore[union-attr]  # filters is not None when it has conditions
-        if together == 0:
-            each = ", ".join(
-                f"{_flag(filters, name, prefix)} keeps {kept[name]} of {total}"  # type: ignore[arg-type]  # filters is not None when it has conditions
-                for name in conditions
-            )
-            return f"the filters together exclude all {_articles(total)} ({each})"
-        scope = f"of the {_articles(together)} the filters keep "
+    together = store.count_articles(filters)
+    if together == 0:
+        each = ", ".join(
+            f"{_flag(filters, name, prefix)} keeps {kept[name]} of {total}" for name in criteria
+        )
+        return f"the filters together exclude all {_articles(total)} ({each})"
     if mode == "bm25":
+        scope = f"of the {_articles(together)} the filters keep "
         return f"no passage {scope}holds a word of the question (the bm25 retriever matches words)"
     return None
 
 
-def _excluded_by(
-    snapshot: IndexSnapshot, filters: Filters, name: str, total: int, prefix: str
-) -> str:
+def _excluded_by(counts: ArticleCounts, filters: ArticleFilter, name: str, prefix: str) -> str:
     flag = _flag(filters, name, prefix)
     value = getattr(filters, name)
+    total = counts.total
     if name == "article":
         return (
             f"no article's file or title contains {value!r} ({prefix}{name} excludes all {total})"
         )
     if name == "source":
-        sourceless = snapshot.count_articles("coalesce(trim(a.source), '') = ''")
+        sourceless = counts.sourceless
         have = "has" if sourceless == 1 else "have"
         without = f"; {sourceless} of {total} {have} no source" if sourceless else ""
         return (
             f"no article's source contains {value!r} ({prefix}{name} excludes all {total}{without})"
         )
-    undated = snapshot.count_articles(UNDATED_SQL)
+    undated = counts.undated
     dated = total - undated
     parts = []
     if undated:
@@ -84,7 +86,7 @@ def _excluded_by(
     return f"{flag} excludes all {_articles(total)}: " + " and ".join(parts)
 
 
-def _flag(filters: Filters, name: str, prefix: str) -> str:
+def _flag(filters: ArticleFilter, name: str, prefix: str) -> str:
     value = getattr(filters, name)
     shown = value if name in ("since", "until") else repr(value)
     return f"{prefix}{name} {shown}"

@@ -11,7 +11,7 @@ from qa.terminal import visible
 if TYPE_CHECKING:
     # Types only: `qa ask` renders answers and must not load the build pipeline.
     from index.build.run import BuildProgress, BuildReport
-    from index.store.snapshot import IndexInfo
+    from index.store.records import IndexInfo
 
 BOLD_ON, BOLD_OFF = "\033[1;33m", "\033[0m"
 PLAIN_ON, PLAIN_OFF = "**", "**"

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.store.filters import ArticleFilter
+from index.store.interface import Store
 from index.store.records import ChunkLayout, ChunkRecord
-from index.store.snapshot import IndexSnapshot
-from qa.dates import SINCE_SQL, UNTIL_SQL, check_range, normalise_date
+from qa.dates import check_range, normalise_date
 from qa.scoring import (
     DEFAULT_WEIGHTS,
     HIGHLIGHT_COVERAGE,
@@ -37,21 +38,14 @@ LEXICAL_POSTINGS = 2000
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Restrict a search to some articles; None means no restriction.
+class Filters(ArticleFilter):
+    """An `ArticleFilter` from what a user typed: checked, dates normalised.
 
     Dates are checked and normalised when a `Filters` is made (see `qa.dates`): a value
     that is not a date is a usage error, never a filter that silently matches nothing.
+    `since`/`until` accept YYYY-MM-DD, YYYY/MM/DD, YYYY-MM or YYYY. (A dataclass again
+    so that its `__init__` calls `__post_init__`: the parent's has none to call.)
     """
-
-    article: str | None = None
-    """Substring of the article key or title (case-insensitive)."""
-    source: str | None = None
-    """Substring of the source name (case-insensitive)."""
-    since: str | None = None
-    """ISO date prefix (YYYY-MM-DD, YYYY-MM or YYYY); articles published on or after it."""
-    until: str | None = None
-    """ISO date prefix; articles published on or before the end of the period it names."""
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -59,41 +53,6 @@ class Filters:
             if value is not None:
                 object.__setattr__(self, name, normalise_date(value, f"--{name}"))
         check_range(self.since, self.until, "--since", "--until")
-
-    def is_empty(self) -> bool:
-        return not (self.article or self.source or self.since or self.until)
-
-    def conditions(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        """Each active filter's WHERE condition over `a` (articles) and its parameters."""
-        found: dict[str, tuple[str, tuple[str, ...]]] = {}
-        if self.article:
-            pattern = _contains(self.article)
-            found["article"] = (
-                "(lower(a.key) LIKE ? ESCAPE '\\' OR lower(a.title) LIKE ? ESCAPE '\\')",
-                (pattern, pattern),
-            )
-        if self.source:
-            found["source"] = (
-                "lower(coalesce(a.source, '')) LIKE ? ESCAPE '\\'",
-                (_contains(self.source),),
-            )
-        if self.since:
-            found["since"] = (SINCE_SQL, (self.since,))
-        if self.until:
-            found["until"] = (UNTIL_SQL, (self.until,))
-        return found
-
-    def sql(self) -> tuple[str, tuple[str, ...]]:
-        """A WHERE condition over `a` (articles) and its parameters."""
-        parts = self.conditions().values()
-        where = " AND ".join(condition for condition, _ in parts) or "1"
-        return where, tuple(p for _, params in parts for p in params)
-
-
-def _contains(text: str) -> str:
-    """A LIKE pattern for "contains `text`": its own % and _ match only themselves."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -154,15 +113,15 @@ def fts_query(words: list[str], frequency: dict[str, int] | None = None) -> str:
 
 
 def question_idf(
-    snapshot: IndexSnapshot, question: str, frequency: dict[str, int] | None = None
+    store: Store, question: str, frequency: dict[str, int] | None = None
 ) -> dict[str, float]:
     """IDF of each content term of the question, from the library's passage counts.
 
     A term the library never holds gets the highest IDF: a question about something
     absent should look poorly covered (it feeds the confidence signal).
     """
-    documents = max(1, int(snapshot.meta.get("passages", 1)))
-    frequency = frequency if frequency is not None else document_frequencies(snapshot, question)
+    documents = max(1, store.passage_count())
+    frequency = frequency if frequency is not None else document_frequencies(store, question)
     weights: dict[str, float] = {}
     for word, count in frequency.items():
         stems = terms(word)
@@ -171,24 +130,24 @@ def question_idf(
     return weights
 
 
-def document_frequencies(snapshot: IndexSnapshot, question: str) -> dict[str, int]:
+def document_frequencies(store: Store, question: str) -> dict[str, int]:
     """Passages holding each content word of the question, in question order."""
     words = dict.fromkeys(re.findall(r"\w+", question.lower()))
-    return {w: snapshot.document_frequency(w) for w in words if terms(w)}
+    return {w: store.document_frequency(w) for w in words if terms(w)}
 
 
 def rank_passages(
-    snapshot: IndexSnapshot,
+    store: Store,
     question: str,
     query_vector: np.ndarray,
     *,
     k: int,
     mode: str = "hybrid",
-    filters: Filters | None = None,
+    filters: ArticleFilter | None = None,
     weights: FusionWeights = DEFAULT_WEIGHTS,
 ) -> list[ScoredPassage]:
     """The top `k` passages for a question whose embedding is `query_vector`."""
-    found = gather_evidence(snapshot, question, query_vector, mode=mode, filters=filters)
+    found = gather_evidence(store, question, query_vector, mode=mode, filters=filters)
     if found is None:
         return []
     if mode == "dense":
@@ -205,22 +164,6 @@ def rank_passages(
     )
     order = np.argsort(-fused, kind="stable")[:k]
     return found.scored(order, fused[order])
-
-
-def candidate_passages(
-    snapshot: IndexSnapshot,
-    question: str,
-    query_vector: np.ndarray,
-    *,
-    mode: str = "hybrid",
-    filters: Filters | None = None,
-) -> list[ScoredPassage]:
-    """Every candidate passage with its features, unfused (for `bench/tune_retrieval.py`)."""
-    found = gather_evidence(snapshot, question, query_vector, mode=mode, filters=filters)
-    if found is None:
-        return []
-    everything = np.arange(len(found.passages))
-    return found.scored(everything, np.zeros(len(everything)))
 
 
 @dataclass(frozen=True)
@@ -285,47 +228,31 @@ class Evidence:
 
 
 def gather_evidence(
-    snapshot: IndexSnapshot,
+    store: Store,
     question: str,
     query_vector: np.ndarray,
     *,
     mode: str = "hybrid",
-    filters: Filters | None = None,
+    filters: ArticleFilter | None = None,
 ) -> Evidence | None:
     """Every passage of the paragraphs either retriever hits, with its features.
 
     Whole paragraphs are taken (not only the hit chunk) so that a paragraph found by one
-    sentence is scored on all its passages and sentences.
+    sentence is scored on all its passages and sentences. Chunk and paragraph ids are
+    the store's (`index.store.keys`): only compared with each other, never interpreted.
     """
-    filters = filters or Filters()
-    allowed = None
-    lexical_sql = ""
-    lexical_params: tuple[str, ...] = ()
-    if not filters.is_empty():
-        where, params = filters.sql()
-        allowed = snapshot.chunk_ids_where(where, params)
-        if not len(allowed):
-            return None
-        lexical_sql = (
-            "AND rowid IN (SELECT c.id FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id "
-            f"JOIN articles a ON a.id = p.article_id WHERE {where})"
-        )
-        lexical_params = params
-
     dense_hits = []
     if mode != "bm25":
-        dense_hits = snapshot.dense_search(query_vector[None, :], DENSE_CANDIDATES, allowed)[0]
-    frequency = document_frequencies(snapshot, question)
-    lexical_hits = snapshot.lexical_search(
-        fts_query(question_words(question), frequency),
-        LEXICAL_CANDIDATES,
-        lexical_sql,
-        lexical_params,
+        dense_hits = store.dense_search(query_vector[None, :], DENSE_CANDIDATES, filters)[0]
+    frequency = document_frequencies(store, question)
+    lexical_hits = store.lexical_search(
+        fts_query(question_words(question), frequency), LEXICAL_CANDIDATES, filters
     )
-    paragraph_ids = snapshot.paragraphs_of_chunks(
-        [i for i, _ in dense_hits] + [i for i, _ in lexical_hits]
-    )
-    layout = snapshot.chunk_layout(paragraph_ids)
+    hit_ids = [i for i, _ in dense_hits] + [i for i, _ in lexical_hits]
+    paragraph_of = store.paragraphs_of(hit_ids)
+    # Distinct, in the order the hits first name them.
+    paragraph_ids = list(dict.fromkeys(paragraph_of[i] for i in hit_ids if i in paragraph_of))
+    layout = store.chunk_layout(paragraph_ids)
     lexical = dict(lexical_hits)
     # Candidate order: paragraphs as first hit, then passages in text order.
     hit_order = {pid: n for n, pid in enumerate(paragraph_ids)}
@@ -339,10 +266,10 @@ def gather_evidence(
     if not len(passages):
         return None
 
-    chunk_cos = snapshot.vectors_of(layout.chunk_ids.tolist()) @ query_vector
+    chunk_cos = store.vectors_of(layout.chunk_ids.tolist()) @ query_vector
     lowered = [e.lowered for e in layout.entries]
     chunk_coverage = span_coverage(
-        question_idf(snapshot, question, frequency),
+        question_idf(store, question, frequency),
         layout.texts,
         layout.paragraph_of,
         layout.starts,

@@ -19,7 +19,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
 
 import numpy as np
 
@@ -185,30 +184,6 @@ def fuse(
     strong = DEFAULT_CONFIDENCE.holds(sentence_cos, sentence_coverage)
     penalty = np.where(strong, weights.boilerplate, weights.boilerplate + BOILERPLATE_TIER)
     return score - penalty * boilerplate
-
-
-class FusionFeatures(Protocol):
-    """What `fuse_candidates` reads from a candidate passage."""
-
-    lexical: float
-    passage_cos: float
-    sentence_cos: float
-    coverage: float
-    record: Any
-
-
-def fuse_candidates(
-    candidates: Sequence[FusionFeatures], weights: FusionWeights = DEFAULT_WEIGHTS
-) -> np.ndarray:
-    """`fuse` over a list of scored candidates (the query path and the tuning bench alike)."""
-    return fuse(
-        np.array([c.lexical for c in candidates]),
-        np.array([c.passage_cos for c in candidates]),
-        np.array([c.sentence_cos for c in candidates]),
-        np.array([c.coverage for c in candidates]),
-        np.array([float(c.record.boilerplate) for c in candidates]),
-        weights,
-    )
 
 
 def sentence_scores(cosines: np.ndarray, coverages: np.ndarray, weight: float) -> np.ndarray:

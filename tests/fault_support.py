@@ -85,7 +85,7 @@ def index_state(index_dir: Path) -> IndexState:
     """Load the index as a reader does and record what it answers."""
     snapshot = IndexSnapshot.open(index_dir, embedder().model_id)
     try:
-        articles = frozenset(key for _, key, *_ in snapshot.articles())
+        articles = frozenset(key for (key,) in snapshot._conn.execute("SELECT key FROM articles"))
         chunks = snapshot._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         vectors = int(snapshot.vectors.ntotal)
         generation = snapshot.generation

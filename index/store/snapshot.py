@@ -6,19 +6,34 @@ checking its checksum and count, and recomputes the database's content digest
 (`index.store.schema.check_content`), so damage on disk is refused before anything is answered.
 Everything the snapshot answers comes from that one generation; `is_current()` tells
 the caller when a newer one has been committed.
+
+It implements `index.store.interface.Store`, answering with store ids
+(`index.store.keys`): opened as store `n` of a library, its ids never collide with
+another store's.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.errors import IndexCorrupt, IndexMissing, IndexUnavailable, ModelMismatch
-from index.store.records import ChunkLayout, ChunkRecord, ParagraphEntry
+from index.store.filters import ArticleFilter
+from index.store.keys import ROW_MASK, store_base, store_of
+from index.store.queries import (
+    ARTICLE_COUNTS_SQL,
+    CHUNKS_OF_ARTICLES,
+    LEXICAL_ORDER,
+    LEXICAL_SQL,
+    article_condition,
+)
+from index.store.records import ArticleCounts, ArticleRef, ChunkLayout, ParagraphEntry
+
+# Re-exported (the `x as x` form): `qa` names it from here.
+from index.store.records import IndexInfo as IndexInfo
 from index.store.schema import (
     check_content,
     check_meta,
@@ -35,23 +50,6 @@ if TYPE_CHECKING:
     import faiss
 
 
-@dataclass(frozen=True)
-class IndexInfo:
-    """What `qa index status` and the TUI status line show."""
-
-    index_dir: Path
-    generation: int
-    model_id: str
-    dim: int
-    articles: int
-    paragraphs: int
-    passages: int
-    sentences: int
-    built_at: str
-    size_bytes: int
-    sources: tuple[str, ...]
-
-
 READ_MMAP_BYTES = 1 << 34
 _FREQUENCIES_KEPT = 100_000
 """Document frequencies remembered per snapshot (a few MB at most)."""
@@ -59,18 +57,16 @@ _FREQUENCIES_KEPT = 100_000
 _LAYOUTS_KEPT = 20_000
 """Paragraph layouts remembered per snapshot (~1 KB each)."""
 
-_RECORD_SQL = """
-SELECT c.id, c.kind, c.start, c.end, p.id, p.ordinal, p.text, p.boilerplate,
-       a.id, a.key, a.path, a.title, a.source, a.url, a.published
-FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id JOIN articles a ON a.id = p.article_id
-"""
-
 
 class IndexSnapshot:
     """One committed generation of an index, safe to query while builds run."""
 
-    def __init__(self, index_dir: Path, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+    def __init__(
+        self, index_dir: Path, conn: sqlite3.Connection, meta: dict[str, str], store: int = 0
+    ) -> None:
         self.index_dir = index_dir
+        self.store = store
+        self._base = store_base(store)
         self._conn = conn
         self.meta = meta
         self.generation = int(meta["generation"])
@@ -86,6 +82,8 @@ class IndexSnapshot:
         self.vector_kind = index_kind(self.vectors)
         self._vector_ids, self._vector_rows = stored_vectors(self.vectors)
         self._ids_sorted = bool(np.all(self._vector_ids[1:] > self._vector_ids[:-1]))
+        if self._base and len(self._vector_ids) and int(self._vector_ids.max()) > ROW_MASK:
+            raise ValueError(f"{index_dir}: too many chunks for store ids (index.store.keys)")
         self._frequencies: dict[str, int] = {}
         self._layouts: dict[int, ParagraphEntry] = {}
         # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
@@ -93,8 +91,11 @@ class IndexSnapshot:
         self._probe = open_database(index_dir)
 
     @classmethod
-    def open(cls, index_dir: Path, model_id: str | None = None) -> IndexSnapshot:
-        """Open the last committed generation; refuse it if built by another model."""
+    def open(cls, index_dir: Path, model_id: str | None = None, store: int = 0) -> IndexSnapshot:
+        """Open the last committed generation; refuse it if built by another model.
+
+        `store` is its number among the stores of one library (`index.store.keys`).
+        """
         for attempt in range(3):
             conn = connect(index_dir)
             try:
@@ -116,7 +117,7 @@ class IndexSnapshot:
                         "built with, or rebuild with `qa index build --full`"
                     )
                 check_content(conn, index_dir, meta)
-                return cls(index_dir, conn, meta)
+                return cls(index_dir, conn, meta, store)
             except sqlite3.DatabaseError as error:
                 conn.close()
                 raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
@@ -161,12 +162,20 @@ class IndexSnapshot:
             sources=sources,
         )
 
+    def passage_count(self) -> int:
+        return int(self.meta.get("passages", 0))
+
     def dense_search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self, queries: np.ndarray, k: int, where: ArticleFilter | None = None
     ) -> list[list[tuple[int, float]]]:
-        """Top-k chunk ids by inner product for each query vector."""
+        """Top-k chunk ids by inner product for each query vector, among `where`'s articles."""
         import faiss
 
+        allowed = None
+        if where is not None and not where.is_empty():
+            allowed = self._chunks_of_articles(where)
+            if not len(allowed):
+                return [[] for _ in range(len(queries))]
         k = min(k, self.vectors.ntotal)
         if k <= 0:
             return [[] for _ in range(len(queries))]
@@ -174,31 +183,56 @@ class IndexSnapshot:
         if allowed is not None and self.vector_kind != "flat":
             # A graph walk restricted to a small subset misses most of it; score the
             # subset exactly instead (filters select few articles).
-            return _exact_among(self, queries, k, allowed)
+            return self._exact_among(queries, k, allowed)
         if allowed is not None:
             # The keyword form (from faiss's Python wrapper) also keeps the selector alive
             # as long as the parameters.
             params = faiss.SearchParameters(  # type: ignore[call-arg]  # stubs lack the kwargs
-                sel=faiss.IDSelectorBatch(allowed.astype(np.int64))
+                sel=faiss.IDSelectorBatch(allowed)
             )
         scores, ids = search_vectors(self.vectors, queries, k, params)
+        if self._base:
+            ids = np.where(ids >= 0, ids + self._base, ids)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
             for row_ids, row_scores in zip(ids, scores, strict=True)
         ]
 
+    def _exact_among(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray
+    ) -> list[list[tuple[int, float]]]:
+        """Top-k by inner product among the `allowed` chunk row ids only, scored exactly."""
+        allowed = np.unique(allowed)
+        allowed = allowed[np.isin(allowed, self._vector_ids)]
+        scores = np.asarray(queries, dtype=np.float32) @ self._vector_rows[self._rows_of(allowed)].T
+        results = []
+        for row in scores:
+            top = np.argsort(-row, kind="stable")[:k]
+            ids = (allowed[top] + self._base).tolist()
+            results.append([(i, float(s)) for i, s in zip(ids, row[top], strict=True)])
+        return results
+
     def lexical_search(
-        self, match: str, k: int, allowed_sql: str = "", params: tuple = ()
+        self, match: str, k: int, where: ArticleFilter | None = None
     ) -> list[tuple[int, float]]:
         """Top-k passage chunk ids by FTS5 BM25 for an FTS5 MATCH expression (higher is better)."""
         if not match:
             return []
-        sql = (
-            "SELECT rowid, -bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH ? "
-            + allowed_sql
-            + " ORDER BY bm25(passage_fts) LIMIT ?"
-        )
-        return [(int(r), float(s)) for r, s in self._conn.execute(sql, (match, *params, k))]
+        sql = LEXICAL_SQL
+        params: tuple[str, ...] = ()
+        if where is not None and not where.is_empty():
+            condition, params = article_condition(where)
+            sql += f"AND rowid IN ({CHUNKS_OF_ARTICLES}{condition})"
+        rows = self._conn.execute(sql + LEXICAL_ORDER, (match, *params, k))
+        if self._base:
+            return [(int(r) + self._base, float(s)) for r, s in rows]
+        return [(int(r), float(s)) for r, s in rows]
+
+    def _chunks_of_articles(self, where: ArticleFilter) -> np.ndarray:
+        """Row ids of the chunks of the articles a filter keeps."""
+        condition, params = article_condition(where)
+        rows = self._conn.execute(CHUNKS_OF_ARTICLES + condition, params)
+        return np.array([r[0] for r in rows], dtype=np.int64)
 
     def document_frequency(self, word: str) -> int:
         """Passages whose text holds `word` (FTS5-stemmed): the IDF of a question term.
@@ -221,23 +255,20 @@ class IndexSnapshot:
         self._frequencies[word] = count
         return count
 
-    def records(self, chunk_ids: list[int]) -> dict[int, ChunkRecord]:
+    def paragraphs_of(self, chunk_ids: list[int]) -> dict[int, int]:
+        """The paragraph id of each of some chunks (those the store holds)."""
         if not chunk_ids:
             return {}
-        marks = ",".join("?" * len(chunk_ids))
-        rows = self._conn.execute(f"{_RECORD_SQL} WHERE c.id IN ({marks})", chunk_ids)
-        return {row[0]: _record(row) for row in rows}
-
-    def paragraphs_of_chunks(self, chunk_ids: list[int]) -> list[int]:
-        """Distinct paragraph ids of some chunks, in the order the chunks first name them."""
-        if not chunk_ids:
-            return []
+        base = self._base
+        if base:
+            chunk_ids = [i - base for i in chunk_ids]
         marks = ",".join("?" * len(chunk_ids))
         rows = self._conn.execute(
             f"SELECT id, paragraph_id FROM chunks WHERE id IN ({marks})", chunk_ids
         )
-        paragraph_of = dict(rows.fetchall())
-        return list(dict.fromkeys(paragraph_of[i] for i in chunk_ids if i in paragraph_of))
+        if base:
+            return {c + base: p + base for c, p in rows}
+        return dict(rows.fetchall())
 
     def chunk_layout(self, paragraph_ids: list[int]) -> ChunkLayout:
         """Where every chunk of some paragraphs lies, as arrays: no records are built.
@@ -253,31 +284,23 @@ class IndexSnapshot:
             # Read into `known` itself: the cache may be emptied to make room meanwhile.
             known |= self._read_layouts([pid for pid in wanted if pid not in known])
         paragraphs = [pid for pid in wanted if pid in known]
-        parts = [known[pid] for pid in paragraphs]
-        if not parts:
-            return ChunkLayout.empty()
-        table = np.concatenate([part.rows for part in parts])
-        return ChunkLayout(
-            chunk_ids=table[:, 0],
-            paragraph_ids=table[:, 1],
-            is_sentence=table[:, 2].astype(bool),
-            starts=table[:, 3],
-            ends=table[:, 4],
-            paragraph_of=np.repeat(np.arange(len(parts)), [len(part.rows) for part in parts]),
-            paragraphs=tuple(paragraphs),
-            entries=tuple(parts),
-        )
+        return ChunkLayout.of_entries(paragraphs, [known[pid] for pid in paragraphs])
 
     def _read_layouts(self, paragraph_ids: list[int]) -> dict[int, ParagraphEntry]:
-        """Read the entries of some paragraphs from the database, and remember them."""
-        marks = ",".join("?" * len(paragraph_ids))
+        """Read the entries of some paragraphs (store ids) from the database, and remember them.
+
+        Entries hold store ids: translated once here, not per question.
+        """
+        base = self._base
+        local = [pid - base for pid in paragraph_ids] if base else paragraph_ids
+        marks = ",".join("?" * len(local))
         found = {
             row[0]: row[1:]
             for row in self._conn.execute(
                 "SELECT p.id, p.text, p.boilerplate, p.ordinal, a.id, a.key, a.path, a.title, "
                 "a.source, a.url, a.published FROM paragraphs p "
                 f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
-                paragraph_ids,
+                local,
             )
         }
         # Sorted here, not by ORDER BY: with one, SQLite walks the whole paragraph index
@@ -285,23 +308,26 @@ class IndexSnapshot:
         rows = self._conn.execute(
             "SELECT id, paragraph_id, kind = 'sentence', start, end FROM chunks "
             f"WHERE paragraph_id IN ({marks})",
-            paragraph_ids,
+            local,
         ).fetchall()
         table = np.array(rows, dtype=np.int64).reshape(-1, 5)
         table = table[np.lexsort((table[:, 0], table[:, 3], table[:, 1]))]
         ordered = sorted(found)
         bounds = np.searchsorted(table[:, 1], np.array(ordered), side="right")
+        if base:
+            table[:, :2] += base
         entries = {}
         first = 0
         for pid, last in zip(ordered, bounds.tolist(), strict=True):
-            text, flag, *citation = found[pid]
+            text, flag, ordinal, article_id, *cited = found[pid]
             lowered = text.lower()
-            entries[pid] = ParagraphEntry(
+            entries[pid + base] = ParagraphEntry(
                 rows=table[first:last],
                 text=text,
                 lowered=lowered if len(lowered) == len(text) else None,
                 boilerplate=bool(flag),
-                citation=tuple(citation),
+                ordinal=ordinal,
+                article=ArticleRef(article_id + base, *cited),
             )
             first = last
         if len(self._layouts) + len(entries) > _LAYOUTS_KEPT:
@@ -313,10 +339,11 @@ class IndexSnapshot:
         """Stored vectors of chunks, read back from the vector index without re-embedding."""
         if not chunk_ids:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._vector_rows[self._rows_of(np.asarray(chunk_ids, dtype=np.int64))]
+        rows = np.asarray(chunk_ids, dtype=np.int64)
+        return self._vector_rows[self._rows_of(rows - self._base if self._base else rows)]
 
     def _rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
-        """Row numbers of chunk ids in the vector file (ids are stored in ascending order)."""
+        """Row numbers of chunk row ids in the vector file (ids are stored in ascending order)."""
         ids = self._vector_ids
         if self._ids_sorted:
             rows = np.searchsorted(ids, chunk_ids)
@@ -330,68 +357,26 @@ class IndexSnapshot:
         missing = sorted(set(chunk_ids.tolist()) - set(ids.tolist()))[:3]
         raise IndexCorrupt(f"{self.index_dir}: chunks {missing} have no vector in the vector file")
 
-    def chunk_ids_where(self, where_sql: str, params: tuple = ()) -> np.ndarray:
-        """Ids of chunks whose article matches a filter (used to restrict a search)."""
-        sql = (
-            "SELECT c.id FROM chunks c JOIN paragraphs p ON p.id = c.paragraph_id "
-            f"JOIN articles a ON a.id = p.article_id WHERE {where_sql}"
-        )
-        return np.array([r[0] for r in self._conn.execute(sql, params)], dtype=np.int64)
-
     def article_paragraphs(self, article_id: int) -> list[tuple[int, str, bool]]:
         """All paragraphs of one article as (ordinal, text, boilerplate), for the reader view."""
+        if store_of(article_id) != self.store:
+            return []  # another store's article
         rows = self._conn.execute(
             "SELECT ordinal, text, boilerplate FROM paragraphs WHERE article_id = ? "
             "ORDER BY ordinal",
-            (article_id,),
+            (article_id - self._base,),
         )
         return [(int(o), t, bool(b)) for o, t, b in rows]
 
-    def articles(self) -> list[tuple[int, str, str, str | None, str | None]]:
-        """(id, key, title, source, published) of every article, by key."""
-        rows = self._conn.execute(
-            "SELECT id, key, title, source, published FROM articles ORDER BY key"
-        )
-        return [tuple(r) for r in rows]
-
-    def count_articles(self, where_sql: str = "1", params: tuple = ()) -> int:
-        """Articles matching a condition over `a` (to say what a filter excluded)."""
-        sql = f"SELECT count(*) FROM articles a WHERE {where_sql}"
+    def count_articles(self, where: ArticleFilter | None = None) -> int:
+        """Articles a filter keeps (to say what it excluded); all of them without one."""
+        condition, params = article_condition(where or ArticleFilter())
+        sql = f"SELECT count(*) FROM articles a WHERE {condition}"
         return int(self._conn.execute(sql, params).fetchone()[0])
 
-
-def _exact_among(
-    snapshot: IndexSnapshot, queries: np.ndarray, k: int, allowed: np.ndarray
-) -> list[list[tuple[int, float]]]:
-    """Top-k by inner product among the `allowed` chunk ids only, scored exactly."""
-    allowed = np.unique(allowed.astype(np.int64))
-    allowed = allowed[np.isin(allowed, snapshot._vector_ids)]
-    scores = np.asarray(queries, dtype=np.float32) @ snapshot.vectors_of(allowed.tolist()).T
-    results = []
-    for row in scores:
-        top = np.argsort(-row, kind="stable")[:k]
-        results.append([(int(allowed[i]), float(row[i])) for i in top])
-    return results
-
-
-def _record(row: tuple) -> ChunkRecord:
-    return ChunkRecord(
-        chunk_id=row[0],
-        kind=row[1],
-        start=row[2],
-        end=row[3],
-        paragraph_id=row[4],
-        ordinal=row[5],
-        paragraph_text=row[6],
-        boilerplate=bool(row[7]),
-        article_id=row[8],
-        article_key=row[9],
-        article_path=row[10],
-        title=row[11],
-        source=row[12],
-        url=row[13],
-        published=row[14],
-    )
+    def article_counts(self) -> ArticleCounts:
+        total, undated, sourceless = self._conn.execute(ARTICLE_COUNTS_SQL).fetchone()
+        return ArticleCounts(int(total), int(undated), int(sourceless))
 
 
 def _generation_moved(index_dir: Path, seen: dict[str, str]) -> bool:

@@ -82,7 +82,7 @@ def test_top10_identical_on_squad_questions(tmp_path: Path, backends: tuple) -> 
     onnx, torch = backends
     index_dir = _squad_index(tmp_path, onnx)
     snapshot = IndexSnapshot.open(index_dir)
-    articles = {Path(row[1]).name for row in snapshot.articles()}
+    articles = {Path(key).name for (key,) in snapshot._conn.execute("SELECT key FROM articles")}
     snapshot.close()
     questions = _questions(EVAL / "squad_dev_v1.1" / "questions.jsonl", articles)
     assert len(questions) >= 40
