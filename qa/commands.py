@@ -163,11 +163,15 @@ def index_build(args: argparse.Namespace) -> int:
         show_build(ensure_default_library(library, _say))
         return 0
     kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
+    from index.build.faults import faults_from_environment
     from index.build.run import build_index
 
-    report = show_build(
-        build_index(library.index_dir, paths, embedder=library.embedder, full=args.full, **kwargs)
+    # The one place the crash-point hook is read: tests start `qa index build` with it.
+    fault = faults_from_environment()
+    events = build_index(
+        library.index_dir, paths, embedder=library.embedder, full=args.full, fault=fault, **kwargs
     )
+    report = show_build(events)
     return 0 if report is not None else 1
 
 

@@ -3,8 +3,8 @@
 Tests prove each step of the commit protocol crash-safe by killing the build there
 (`crash_at`), and land a Ctrl-C or SIGTERM inside a given stage without racing the build
 by stopping it there (`stop_at`, SIGSTOP) until they have signalled it. A `qa` process
-started by a test takes them from `QA_CRASH_AT` / `QA_STOP_AT`, read once when its build
-starts (`index.build.run.build_index`); nothing deeper reads the environment.
+started by a test takes them from `QA_CRASH_AT` / `QA_STOP_AT`, read once by the `qa index
+build` command (`qa.commands`) and passed in; nothing in the build reads the environment.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from index.build.commit import commit
 from index.build.context import BuildContext, StepFactory
 from index.build.embed import EmbedStep
 from index.build.events import BuildEvent, BuildProgress, BuildReport
-from index.build.faults import faults_from_environment
 from index.build.folder import (
     NOTHING_TO_INDEX,
     cannot_write,
@@ -44,7 +43,7 @@ from index.models import Embedder
 from index.sources.discovery import DEFAULT_MAX_BYTES
 from index.store.lock import WriterLock
 from index.store.schema import connect, db_path, is_no_space
-from index.store.writer import FaultHook
+from index.store.writer import FaultHook, no_faults
 
 __all__ = [
     "FILE_STEPS",
@@ -69,16 +68,15 @@ def build_index(
     full: bool = False,
     cancel: threading.Event | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    fault: FaultHook | None = None,
+    fault: FaultHook = no_faults,
     file_steps: Sequence[StepFactory] = FILE_STEPS,
 ) -> Iterator[BuildEvent]:
     """Index the library's folders (plus `paths`, which join it); yields events, last a report.
 
-    `fault` is called at each step of the commit protocol (`index.build.faults`); by
-    default it is what `QA_CRASH_AT` / `QA_STOP_AT` ask for, read here once.
+    `fault` is called at each step of the commit protocol (`index.build.faults`); the
+    `qa index build` command passes what `QA_CRASH_AT` / `QA_STOP_AT` ask for.
     """
     cancel = cancel or threading.Event()
-    fault = faults_from_environment() if fault is None else fault
     started = time.monotonic()
     new_roots = [_absolute(p) for p in paths]
     for root in new_roots:
