@@ -189,12 +189,17 @@ def _in_one_transaction(conn: sqlite3.Connection, work: Callable[[], None]) -> N
         work()
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # SQLite rolls an unfinished transaction back when the connection closes
+        roll_back(conn)
         raise
+
+
+def roll_back(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if any, never raising over the error that caused it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite rolls an unfinished transaction back when the connection closes
 
 
 def content_digest(conn: sqlite3.Connection) -> str:

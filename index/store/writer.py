@@ -40,6 +40,7 @@ from index.store.schema import (
     content_digest,
     is_committed,
     read_meta,
+    roll_back,
     write_meta,
 )
 from index.store.vectors import (
@@ -125,11 +126,7 @@ def commit_generation(
         fault("before-commit")
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            try:
-                conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass  # SQLite rolls an unfinished transaction back when the connection closes
+        roll_back(conn)
         if generation:
             _remove_uncommitted(conn, index_dir, generation)
         raise
