@@ -94,3 +94,34 @@ class Embedder(Protocol):
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
     def warm(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TextSpan:
+    """Characters [start, end) of one paragraph (by ordinal), with the text they hold."""
+
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Something a person said, as an article reports it (found at build time).
+
+    Offsets are code points inside `Paragraph.text` of the paragraph named, as citations
+    use them; a quote split around its cue ("“A,” he said, “B.”") is one `Quote` whose
+    `content` runs from A's first character to B's last.
+    """
+
+    content: TextSpan
+    """What was said: inside the quotation marks for a direct quote."""
+    direct: bool
+    """True for quoted words, False for reported speech ("Peskov said the reserve ...")."""
+    cue: TextSpan | None
+    """The speech verb or phrase ("said", "told reporters", "according to")."""
+    mention: TextSpan | None
+    """Where the speaker is named in the text: a name, a title phrase or a pronoun."""
+    speaker: str | None
+    """The speaker's fullest name in the article ("Dmitry Peskov" for "he"), if known."""
