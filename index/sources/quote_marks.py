@@ -1,0 +1,87 @@
+"""Where quoted words and sentences lie in one paragraph: the character-level half of quote
+extraction (`index.sources.quotes` decides what is a quote and who said it).
+
+Pure functions over a paragraph's text; they never raise on odd text (unbalanced, nested or
+mixed quotation marks, guillemets): a mark that cannot be paired is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPENING = frozenset("“„«")
+CLOSING = frozenset("”»")
+STRAIGHT = '"'
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    """Characters [start, end) between a pair of quotation marks (marks excluded)."""
+
+    start: int
+    end: int
+    closed: bool
+    """False when the paragraph ended before a closing mark (a quote running on)."""
+
+
+def quoted_spans(text: str) -> list[Quoted]:
+    """Pairs of double quotation marks (straight, curly, guillemets), outermost only.
+
+    Straight quotes pair in order of appearance. A second opening mark before a closing
+    one is nested (curly inside curly) and kept inside the outer quote. An opening mark
+    left unclosed at the end of the paragraph yields a span to the end only when it opens
+    the paragraph (a quote continued in the next paragraph); otherwise it is dropped.
+    """
+    spans: list[Quoted] = []
+    open_at = -1
+    opener = ""
+    depth = 0
+    for index, char in enumerate(text):
+        if char == STRAIGHT:
+            if open_at < 0:
+                open_at, opener, depth = index, char, 1
+            elif opener == STRAIGHT:
+                spans.append(Quoted(open_at + 1, index, True))
+                open_at = -1
+        elif char in OPENING:
+            if open_at < 0:
+                open_at, opener, depth = index, char, 1
+            elif opener != STRAIGHT:
+                depth += 1
+        elif char in CLOSING and open_at >= 0 and opener != STRAIGHT:
+            depth -= 1
+            if depth == 0:
+                spans.append(Quoted(open_at + 1, index, True))
+                open_at = -1
+    if open_at >= 0 and not text[:open_at].strip():
+        end = len(text.rstrip())
+        if end > open_at + 1:
+            spans.append(Quoted(open_at + 1, end, False))
+    return [span for span in spans if span.end - span.start >= 2]
+
+
+# A sentence ends at . ! ? (possibly followed by closing quotes or brackets) and blanks,
+# before a capital, a digit or an opening quote; not after a common abbreviation or an
+# initial ("Sen.", "U.S.", "G.K.").
+_SENTENCE_END = re.compile(r"""[.!?]+["”’')\]]*\s+(?=["“‘(\[]?[A-Z0-9])""")
+_ABBREVIATION = re.compile(
+    r"""(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Cmdr|Maj|Pres|Prof|Rev
+    |St|Jr|Sr|Inc|Co|Corp|Ltd|No|vs|Ft|Mt|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec
+    |U\.S|U\.N|U\.K|D\.C|[A-Z])|\b[a-z]\.[a-z])$""",
+    re.VERBOSE,
+)
+
+
+def sentence_starts(text: str, quotes: list[Quoted]) -> list[int]:
+    """Start offsets of the sentences of `text`, never inside a quotation."""
+    starts = [0]
+    for match in _SENTENCE_END.finditer(text):
+        stop = match.start()
+        # Inside a quotation unless the closing mark ends this sentence too.
+        if any(q.start <= stop < q.end and match.end() <= q.end for q in quotes):
+            continue
+        if _ABBREVIATION.search(text[max(0, stop - 8) : stop]):
+            continue
+        starts.append(match.end())
+    return starts

@@ -1,0 +1,201 @@
+"""Who said what in an article: direct quotes and reported speech with their speakers.
+
+`extract_quotes` is a pure function of an `Article`, run by the index build (only there:
+`qa ask` never imports this module). It works paragraph by paragraph with regular
+expressions compiled at import (`index.sources.quote_cues`): each pair of quotation marks
+(`index.sources.quote_marks`) is matched to a speech cue and a speaker mention next to it,
+and sentences with no quotation are tried for reported speech ("Peskov said the reserve
+...", "according to X, ..."). Mentions are resolved to the fullest name of the person in
+the article (`index.sources.speakers`). Boilerplate paragraphs yield nothing, and text
+that fits no pattern (unbalanced or nested marks, a quote with nobody named) yields fewer
+quotes, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.models import Article, Paragraph, Quote, TextSpan
+from index.sources import quote_cues as cues
+from index.sources.quote_marks import Quoted, quoted_spans, sentence_starts
+from index.sources.speakers import SpeakerBook
+
+_JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
+_TRAILING_PUNCTUATION = ".,;: "
+
+
+@dataclass(slots=True)
+class _Found:
+    start: int
+    end: int
+    direct: bool
+    cue: tuple[int, int] | None
+    who: tuple[int, int] | None
+
+
+def extract_quotes(article: Article) -> list[Quote]:
+    """Every quote of `article` in reading order; boilerplate paragraphs are skipped."""
+    paragraphs = [p for p in article.paragraphs if not p.boilerplate and p.text.strip()]
+    book = SpeakerBook([article.title, *(p.text for p in paragraphs)])
+    quotes: list[Quote] = []
+    for paragraph in paragraphs:
+        for found in _paragraph_quotes(paragraph.text):
+            quotes.append(_to_quote(paragraph, found, book))
+        book.saw_person(paragraph.text)
+    return quotes
+
+
+def _to_quote(paragraph: Paragraph, found: _Found, book: SpeakerBook) -> Quote:
+    text = paragraph.text
+    mention = _span(paragraph, found.who) if found.who else None
+    speaker = None
+    if mention is not None:
+        speaker = book.resolve(mention.text, text[: mention.start])
+        book.spoke(mention.text, speaker)
+    return Quote(
+        content=_span(paragraph, (found.start, found.end)),
+        direct=found.direct,
+        cue=_span(paragraph, found.cue) if found.cue else None,
+        mention=mention,
+        speaker=speaker,
+    )
+
+
+def _span(paragraph: Paragraph, bounds: tuple[int, int]) -> TextSpan:
+    start, end = bounds
+    return TextSpan(paragraph.ordinal, start, end, paragraph.text[start:end])
+
+
+def _paragraph_quotes(text: str) -> list[_Found]:
+    marks = quoted_spans(text)
+    starts = sentence_starts(text, marks)
+    found: list[_Found] = []
+    covered_sentences: set[int] = set()
+    index = 0
+    while index < len(marks):
+        mark = marks[index]
+        sentence = _sentence_of(starts, mark.start)
+        sentence_start = starts[sentence]
+        sentence_end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
+        result = _attribute(text, marks, index, sentence_start, sentence_end)
+        if result is None:
+            if found and _sentence_of(starts, found[-1].start) < sentence:
+                # An unattributed quote after an attributed one: the same speaker goes on.
+                found[-1].end = mark.end
+            index += 1
+            continue
+        quote, index = result
+        found.append(quote)
+        covered_sentences.add(sentence)
+    for sentence, start in enumerate(starts):
+        if sentence in covered_sentences:
+            continue
+        end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
+        if any(start <= m.start < end for m in marks):
+            continue
+        indirect = _indirect(text, start, end)
+        if indirect is not None:
+            found.append(indirect)
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def _sentence_of(starts: list[int], offset: int) -> int:
+    sentence = 0
+    for number, start in enumerate(starts):
+        if start <= offset:
+            sentence = number
+    return sentence
+
+
+def _attribute(
+    text: str, marks: list[Quoted], index: int, sentence_start: int, sentence_end: int
+) -> tuple[_Found, int] | None:
+    """The quote that starts with `marks[index]`, and the index of the next unused mark."""
+    mark = marks[index]
+    before = text[sentence_start : max(sentence_start, mark.start - 1)]
+    lead = cues.last_cue(before)
+    if lead is not None:
+        (cue_start, cue_end), (who_start, who_end) = lead
+        who = (sentence_start + who_start, sentence_start + who_end)
+        cue = (sentence_start + cue_start, sentence_start + cue_end)
+        rest_start = max(cue_end, who_end)
+        if cues.INTRO_ONLY.match(before[rest_start:]):
+            return _join_split(text, marks, index, _Found(mark.start, mark.end, True, cue, who))
+        # A quoted phrase inside reported speech: the content is the reported clause.
+        clause_start = sentence_start + rest_start
+        while clause_start < len(text) and text[clause_start] in " ,":
+            clause_start += 1
+        end = _clause_end(text, sentence_end)
+        following = index + 1
+        while following < len(marks) and marks[following].start < sentence_end:
+            following += 1
+        end = max(end, marks[following - 1].end)
+        return _Found(clause_start, end, True, cue, who), following
+    if before.strip(" ,:;—-–(") and not before.rstrip().endswith(":"):
+        return None
+    after_start = mark.end + 1 if mark.closed else mark.end
+    after = text[after_start : min(len(text), after_start + 200)]
+    trail = (
+        cues.AFTER_VERB_FIRST.match(after)
+        or cues.AFTER_WHO_FIRST.match(after)
+        or cues.AFTER_ACCORDING.match(after)
+    )
+    if trail is None:
+        return None
+    who = (after_start + trail.start("who"), after_start + trail.end("who"))
+    cue = (after_start + trail.start("cue"), after_start + trail.end("cue"))
+    return _join_split(text, marks, index, _Found(mark.start, mark.end, True, cue, who))
+
+
+def _join_split(text: str, marks: list[Quoted], index: int, quote: _Found) -> tuple[_Found, int]:
+    """Extend a quote over the parts that follow its cue ("“A,” he said, “B.”")."""
+    following = index + 1
+    while following < len(marks):
+        between = text[marks[following - 1].end + 1 : max(0, marks[following].start - 1)]
+        cue_end = quote.cue[1] if quote.cue else -1
+        who_end = quote.who[1] if quote.who else -1
+        gap_start = max(marks[following - 1].end + 1, cue_end, who_end)
+        gap = text[gap_start : max(gap_start, marks[following].start - 1)]
+        if not (
+            _JOINER.match(between) or (gap_start < marks[following].start and _JOINER.match(gap))
+        ):
+            break
+        quote.end = marks[following].end
+        following += 1
+    return quote, following
+
+
+def _clause_end(text: str, sentence_end: int) -> int:
+    end = sentence_end
+    while end > 0 and text[end - 1] in _TRAILING_PUNCTUATION:
+        end -= 1
+    return end
+
+
+def _indirect(text: str, start: int, end: int) -> _Found | None:
+    """Reported speech in the sentence text[start:end] (which holds no quotation mark)."""
+    sentence = text[start : _clause_end(text, end)]
+    for pattern in (
+        cues.ACCORDING_LEAD,
+        cues.ACCORDING_TRAIL,
+        cues.INDIRECT_TRAIL,
+        cues.INDIRECT_TRAIL_VERB_FIRST,
+        cues.INDIRECT_LEAD,
+    ):
+        match = (
+            pattern.search(sentence) if pattern is cues.INDIRECT_LEAD else pattern.match(sentence)
+        )
+        if match is None:
+            continue
+        if match.group("cue").lower() in cues.NOT_A_CLAUSE:
+            continue
+        return _Found(
+            start + match.start("content"),
+            start + match.end("content"),
+            False,
+            (start + match.start("cue"), start + match.end("cue")),
+            (start + match.start("who"), start + match.end("who")),
+        )
+    return None

@@ -1,0 +1,130 @@
+"""Who a speaker mention names: "Peskov", "he", "the spokesman" -> "Dmitry Peskov".
+
+An article introduces a person once by their full name, often with a role ("Putin's
+spokesman Dmitry Peskov"), and then uses the surname, a pronoun or the role. `SpeakerBook`
+reads the article's names and roles once, then resolves each mention in reading order,
+remembering who spoke last.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PRONOUNS
+
+_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP})*")
+_TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
+_ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\s+\Z")
+_ROLE_AFTER_NAME = re.compile(
+    r"\A,\s+(?:the|a|an|his|her)?\s*(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
+)
+_POSSESSIVE_TAIL = re.compile(r"[’']s\Z")
+_LOWER_WORD = re.compile(r"[a-z][\w\-]+")
+_PRONOUN_MALE = frozenset({"he"})
+_PRONOUN_FEMALE = frozenset({"she"})
+
+
+def _name_words(text: str) -> list[str]:
+    """The words of a name, without titles, possessive endings and sentence-start words."""
+    words = [_POSSESSIVE_TAIL.sub("", word.strip(".,;:")) for word in text.split()]
+    words = [word for word in words if word]
+    # "Belarusian President Alexander Lukashenko": the name starts after the last title.
+    for index in range(len(words) - 2, -1, -1):
+        if _TITLE_ONLY.match(words[index]) or _TITLE_ONLY.match(words[index] + "."):
+            words = words[index + 1 :]
+            break
+    while words and words[0] in FUNCTION_WORDS:
+        words.pop(0)
+    return words
+
+
+class SpeakerBook:
+    """The people of one article and the state needed to resolve mentions in order."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._full: dict[str, str] = {}
+        """Last word of a name -> the fullest name ending with it."""
+        self._roles: dict[str, str] = {}
+        """Role word ("spokesman", "president") -> the name it introduced."""
+        self._last_speaker: str | None = None
+        self._last_by_pronoun: dict[str, str] = {}
+        self._last_person: str | None = None
+        for text in texts:
+            self._read_names(text)
+
+    def _read_names(self, text: str) -> None:
+        for match in _NAME_RUN.finditer(text):
+            words = _name_words(match.group())
+            if len(words) < 2 or not all(w[:1].isupper() for w in words):
+                continue
+            name = " ".join(words)
+            known = self._full.get(words[-1])
+            if known is None or len(name) > len(known):
+                self._full[words[-1]] = name
+            role = _ROLE_BEFORE_NAME.search(text, 0, match.start())
+            if role and role.end() == match.start():
+                self._roles.setdefault(role.group(1).lower(), name)
+            after = _ROLE_AFTER_NAME.match(text[match.end() : match.end() + 120])
+            if after:
+                self._roles.setdefault(after.group(1).lower(), name)
+
+    def fullest(self, mention: str) -> str | None:
+        """The fullest name in the article for a name mention ("Peskov" -> "Dmitry Peskov")."""
+        words = _name_words(mention)
+        capitalised = [word for word in words if word[:1].isupper()]
+        if not capitalised:
+            return None
+        return self._full.get(capitalised[-1], " ".join(capitalised))
+
+    def resolve(self, mention: str, before: str = "") -> str | None:
+        """The speaker a mention refers to, given what was said before it in the article.
+
+        `before` is the paragraph's text before the mention: a pronoun refers to the last
+        person named there, else to the last speaker the same pronoun named.
+        """
+        text = mention.strip()
+        lowered = text.lower()
+        if lowered in PRONOUNS:
+            if lowered in ("it", "they", "we", "i"):
+                return self._last_by_pronoun.get(lowered)
+            nearby = self._last_name_in(before)
+            if nearby is not None:
+                return nearby
+            return self._last_by_pronoun.get(lowered) or self._last_speaker or self._last_person
+        words = text.split()
+        if words and words[-1][:1].isupper():
+            # "Putin's spokesman Dmitry Peskov": the name at the end is the speaker.
+            tail = text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1]
+            tail_words = _name_words(tail)
+            if tail_words and any(w[:1].islower() for w in tail.split()):
+                head = [w for w in tail.split() if w[:1].isupper()]
+                return self.fullest(" ".join(head))
+            return self.fullest(tail) if tail_words else None
+        role_words = _LOWER_WORD.findall(text)
+        for word in reversed(role_words):
+            if word in self._roles:
+                return self._roles[word]
+        return self._last_speaker
+
+    def spoke(self, mention: str, speaker: str | None) -> None:
+        """Remember a resolved speaker, for the pronouns and roles that follow."""
+        if speaker is None:
+            return
+        self._last_speaker = speaker
+        lowered = mention.strip().lower()
+        if lowered in _PRONOUN_MALE or lowered in _PRONOUN_FEMALE:
+            self._last_by_pronoun[lowered] = speaker
+
+    def saw_person(self, text: str) -> None:
+        """Note the last person named in `text` (for a pronoun with no speaker yet)."""
+        name = self._last_name_in(text)
+        if name is not None:
+            self._last_person = name
+
+    def _last_name_in(self, text: str) -> str | None:
+        last = None
+        for match in _NAME_RUN.finditer(text):
+            words = _name_words(match.group())
+            if len(words) >= 2 or (words and words[-1] in self._full):
+                last = self._full.get(words[-1], " ".join(words))
+        return last

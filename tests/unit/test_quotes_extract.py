@@ -1,0 +1,135 @@
+"""Quote extraction (issue 10): who said what, on the bundled sample and on small paragraphs
+written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from library_fixtures import SAMPLE
+
+from index.locations import sample_dir
+from index.models import Article, Paragraph, Quote
+from index.sources.quotes import extract_quotes
+from index.sources.readers import read_articles
+
+
+def article(*texts: str, boilerplate: tuple[int, ...] = ()) -> Article:
+    paragraphs = tuple(
+        Paragraph(number, text, number in boilerplate) for number, text in enumerate(texts)
+    )
+    return Article("test.txt", "/tmp/test.txt", "Test", paragraphs)
+
+
+def sample_quotes() -> list[Quote]:
+    path = sample_dir() / SAMPLE
+    (sample,) = read_articles(path, path.parent)
+    return extract_quotes(sample)
+
+
+def assert_offsets_hold(quotes: list[Quote], source: Article) -> None:
+    texts = {p.ordinal: p.text for p in source.paragraphs}
+    for quote in quotes:
+        for span in (quote.content, quote.cue, quote.mention):
+            if span is not None:
+                assert texts[span.paragraph][span.start : span.end] == span.text
+
+
+def test_sample_article_peskov_said_two_things_and_putin_one() -> None:
+    quotes = sample_quotes()
+    peskov = [q for q in quotes if q.speaker == "Dmitry Peskov"]
+    assert [q.content.paragraph for q in peskov] == [1, 3]
+    assert peskov[0].content.text.startswith("The use of this reserve")
+    assert peskov[0].direct and peskov[0].mention is not None
+    assert "Peskov" in peskov[0].mention.text
+    assert peskov[1].mention is not None and peskov[1].mention.text == "Peskov"
+    assert peskov[1].cue is not None and peskov[1].cue.text == "said"
+    putin = [q for q in quotes if q.content.paragraph == 2]
+    assert [q.speaker for q in putin] == ["Vladimir Putin"]
+    assert "extremists in Belarus cross a line" in putin[0].content.text
+
+
+def test_sample_donation_appeal_yields_no_quotes() -> None:
+    path = sample_dir() / SAMPLE
+    (sample,) = read_articles(path, path.parent)
+    boilerplate = {p.ordinal for p in sample.paragraphs if p.boilerplate}
+    assert boilerplate  # the appeal ("The authorities claim our work ...") is there
+    quotes = extract_quotes(sample)
+    assert not {q.content.paragraph for q in quotes} & boilerplate
+    assert_offsets_hold(quotes, sample)
+
+
+def test_a_quote_split_around_its_cue_is_one_quote() -> None:
+    text = "“The dam will hold,” the engineer Maria Lindqvist said, “unless the rain goes on.”"
+    (quote,) = extract_quotes(article(text))
+    assert (
+        quote.content.text
+        == "The dam will hold,” the engineer Maria Lindqvist said, “unless the rain goes on."
+    )
+    assert quote.direct
+    assert quote.cue is not None and quote.cue.text == "said"
+    assert quote.speaker == "Maria Lindqvist"
+
+
+def test_pronoun_and_title_resolve_to_the_full_name_in_an_earlier_paragraph() -> None:
+    source = article(
+        "The harbour authority's spokesman Tomas Ferreira spoke to reporters on Tuesday.",
+        "The ferries will run again next week, he said.",
+        "“We have checked every hull,” the spokesman said.",
+        "“Nobody was hurt,” Ferreira added.",
+    )
+    quotes = extract_quotes(source)
+    assert [q.content.paragraph for q in quotes] == [1, 2, 3]
+    assert [q.speaker for q in quotes] == ["Tomas Ferreira"] * 3
+    assert [q.mention.text for q in quotes if q.mention] == ["he", "the spokesman", "Ferreira"]
+    assert quotes[0].content.text == "The ferries will run again next week"
+    assert not quotes[0].direct
+    assert_offsets_hold(quotes, source)
+
+
+def test_indirect_speech_with_according_to() -> None:
+    source = article(
+        "Road works near the station will last until May, according to city engineer Ana Ruiz."
+    )
+    (quote,) = extract_quotes(source)
+    assert quote.content.text == "Road works near the station will last until May"
+    assert not quote.direct
+    assert quote.cue is not None and quote.cue.text == "according to"
+    assert quote.speaker == "Ana Ruiz"
+
+
+def test_quoted_words_with_no_one_saying_them_are_no_quote() -> None:
+    assert extract_quotes(article("The town calls the old mill “the ghost” these days.")) == []
+
+
+ODD_PARAGRAPHS = [
+    "“This opens a quote that never closes, said nobody",
+    "He said ” this closes one that never opened.",
+    "“Outer ‘inner’ and “nested” words,” Mayor Ada Brook said.",
+    "«Les guillemets aussi», a dit Jean Martin. «Et encore»",
+    "‘Single quoted headline’ says the desk",
+    '"Straight, unbalanced," said Sam Lee, "and then',
+    "",
+    "“",
+    '""""',
+    "said said said according to",
+    "“A paragraph-long quote that runs on into the next one.",
+    "“And ends here,” said Olga Berg.",
+]
+
+
+@pytest.mark.parametrize("text", ODD_PARAGRAPHS)
+def test_odd_text_never_raises(text: str) -> None:
+    source = article(text)
+    assert_offsets_hold(extract_quotes(source), source)
+
+
+def test_odd_text_together_still_finds_the_clear_quotes() -> None:
+    source = article(*ODD_PARAGRAPHS)
+    quotes = extract_quotes(source)
+    assert_offsets_hold(quotes, source)
+    speakers = {q.speaker for q in quotes}
+    assert {"Ada Brook", "Olga Berg"} <= speakers
+
+
+def test_boilerplate_paragraphs_are_skipped() -> None:
+    source = article("“Give now,” the editor said.", boilerplate=(0,))
+    assert extract_quotes(source) == []
