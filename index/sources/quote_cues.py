@@ -8,21 +8,43 @@ from __future__ import annotations
 
 import re
 
-# Verbs that report speech (or a stated view), in the forms news text uses.
-_SPEECH_VERBS = """
-said says say saying told tells telling added adds adding asked asks explained explains
-noted notes wrote writes writing argued argues arguing stated states claimed claims
-claiming insisted insists warned warns warning declared declares announced announces
-replied replies responded responds continued continues recalled recalls acknowledged
-acknowledges admitted admits tweeted tweets posted suggested suggests predicted predicts
-complained complains conceded concedes countered counters remarked observed observes
-emphasized emphasizes stressed stresses charged contended contends maintained maintains
-reported reports urged urges described describes denied denies promised promises vowed
-vows joked jokes quipped lamented laments testified confirmed confirms cautioned
-boasted bragged insisting explaining adding noting arguing asking telling
+# Verbs that report speech (or a stated view). Regular ones are listed by their base and
+# inflected below; irregular forms are listed as they are.
+_REGULAR_VERBS = """
+add ask explain note argue state claim insist warn declare announce reply respond continue
+recall acknowledge admit tweet post suggest predict complain concede counter remark observe
+emphasize stress charge contend maintain report urge describe deny promise vow joke quip
+lament testify confirm caution boast brag demand shout yell scream chant label dub brand
+term praise laud blast slam criticize accuse mock dismiss defend question wonder thank
+conclude opine retort exclaim whisper text email proclaim pledge reiterate repeat echo
+agree object protest allege assert affirm assure advise inform remind threaten recommend
+propose hint imply indicate mention reveal disclose confess apologize call cite complain
+estimate believe hope worry fear contend announce predict insist recount recommend
+write-off
 """.split()
-_VERB_ALT = "|".join(sorted(set(_SPEECH_VERBS), key=len, reverse=True))
-SPEECH_VERB = rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out)"
+_IRREGULAR_VERBS = """
+said says say saying told tells tell telling wrote writes write writing spoke speaks
+speaking sang sings sing singing read reads thought thinks think knew said
+""".split()
+
+
+def _inflections(base: str) -> list[str]:
+    if base.endswith("-off"):
+        return []
+    stem = base[:-1] if base.endswith("e") else base
+    if base.endswith("y") and base[-2] not in "aeiou":
+        return [base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"]
+    third = base + ("es" if base.endswith(("s", "sh", "ch", "x", "o")) else "s")
+    past = base + "d" if base.endswith("e") else base + "ed"
+    if base in ("quip", "brag", "text"):
+        past = base + base[-1] + "ed" if base != "text" else "texted"
+    return [base, third, past, stem + "ing"]
+
+
+_SPEECH_VERBS = {form for base in _REGULAR_VERBS for form in _inflections(base)}
+_SPEECH_VERBS.update(_IRREGULAR_VERBS)
+_VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
+SPEECH_VERB = rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on)"
 
 # Words that sit between a subject and its verb ("Peskov also said", "she has said").
 _AUX = (
@@ -34,20 +56,25 @@ _AUX = (
 _TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Sens|Rep|Reps|Gov|Gen|Lt|Col|Adm|Prof|Rev|Pres|Gen|Sgt|Capt)\.?"
     r"|President|Vice\s+President|Senator|Governor|Secretary|Minister|Prime\s+Minister|"
-    r"Judge|Justice|Chairman|Mayor|Speaker|Ambassador)"
+    r"Judge|Justice|Chairman|Mayor|Speaker|Ambassador|Republican|Democrat|Democratic|GOP)"
 )
 # A capitalised word of a name: "Peskov", "G.K.", "O’Rourke", "Jr.", "al-Assad".
 _CAP = (
     r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O[’'])?[A-Z][a-zA-ZÀ-ÿ\-]*(?:[’'][A-Z][a-zA-ZÀ-ÿ\-]*)?\.?)"
 )
-NAME = rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,4}}"
+NAME = (
+    rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,4}}"
+    r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
+)
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I|[Ii]t)"
 _DETERMINER = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Aa]nother|[Oo]ne)"
 # "the spokesman", "a senior White House official", "his former business partner".
 # Words that end a noun phrase: verbs of speech, conjunctions, pronouns.
 _STOP = (
     rf"(?:{_VERB_ALT}|after|before|when|while|who|which|that|and|but|as|because|if|"
-    r"he|she|they|we|it|is|was|are|were|has|had|have|will|would)"
+    r"he|she|they|we|it|is|was|are|were|has|had|have|will|would|to|not|of|for|in|on|at|by|"
+    r"with|from|about|into|over|than|this|last|next|week|month|year|day|time|so|also|"
+    r"morning|night|evening|afternoon)"
 )
 _PHRASE_WORD = rf"(?!{_STOP}\b)[\w’'\-\.]+"
 _PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\-]+"
@@ -55,7 +82,7 @@ _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_ST
 # A mention, optionally followed by a name in apposition ("spokesman Dmitry Peskov").
 MENTION = rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}|{PRONOUN})"
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
-_ROLE_NAME = rf"(?:(?!{_STOP}\b)[a-z][\w\-]+\s+){{1,3}}{NAME}"
+_ROLE_NAME = rf"(?:{NAME}\s+)?(?:(?!{_STOP}\b)[a-z][\w\-]+\s+){{1,3}}{NAME}"
 MENTION_AFTER = rf"(?:{_ROLE_NAME}|{MENTION})"
 
 _TIME = (
@@ -69,9 +96,27 @@ AFTER_VERB_FIRST = re.compile(
     rf"\A[,;:]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 AFTER_WHO_FIRST = re.compile(
-    rf"\A[,;:]?\s*(?P<who>{MENTION})(?:,[^,“”\"]{{1,90}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A[,;:]?\s*(?P<who>{MENTION_AFTER})(?:,[^,“”\"]{{1,90}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
 )
 AFTER_ACCORDING = re.compile(rf"\A[,;:]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
+
+# A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
+AFTER_GAP = re.compile(
+    rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
+    rf"\b[^“”\"]{{0,80}}\Z"
+)
+# What a speaker goes on to say in the same sentence: ', adding that ...'.
+ADDING_CLAUSE = re.compile(
+    r"[^“”\"]*?,\s+(?:and\s+)?(?P<cue>adding|saying|noting|arguing|explaining|insisting|"
+    r"warning|adding\s+later)\s+(?P<content>(?:that\s+)?[^“”\"]+)"
+)
+# The subject at the start of a sentence and the verb that follows it, for quoted words
+# with no speech verb before them ('Trump called the senator a "nasty guy"').
+SUBJECT_AT_START = re.compile(
+    rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:,[^,“”\"]{{1,90}},)?{_AUX}\s+"
+    r"(?P<cue>(?:is\s+|was\s+)?(?!(?:of|for|in|on|at|by|with|from|about|into|over|than|to|"
+    r"and|or|but|the|a|an|that|who|which|whose)\b)[a-z][\w\-]+)\b"
+)
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
@@ -94,7 +139,37 @@ def subject_before(text: str, end: int) -> tuple[int, int] | None:
     for pattern in _SUBJECT_AT_END:
         match = pattern.search(window)
         if match is not None:
-            return window_start + match.start("who"), window_start + match.end("who")
+            who = trim_mention(
+                text, window_start + match.start("who"), window_start + match.end("who")
+            )
+            if who is not None:
+                return who
+    return None
+
+
+def trim_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The mention without sentence-start words and a final full stop; None if nothing is left."""
+    words = list(_WORD.finditer(text, start, end))
+    while len(words) > 1 and words[0].group() in _NOT_IN_A_MENTION:
+        words.pop(0)
+    if not words or (
+        len(words) == 1
+        and words[0].group() in FUNCTION_WORDS
+        and words[0].group().lower() not in PRONOUNS
+    ):
+        return None
+    start = words[0].start()
+    while end > start and text[end - 1] in ".,; " and not _INITIAL_END.search(text, start, end):
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(cue, speaker mention) of the first speech verb in `text` that has a subject."""
+    for verb in _VERB_WORD.finditer(text):
+        who = subject_before(text, verb.start())
+        if who is not None:
+            return (verb.start(), verb.end()), who
     return None
 
 
@@ -117,10 +192,10 @@ def last_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
 # An introduction that leaves nothing of the sentence but the quote ('Peskov said Monday:').
 INTRO_ONLY = re.compile(r"\A(?:[^,:.]{0,60}[:,])?\s*\Z")
 
-# Reported speech in a sentence with no quotation.
-INDIRECT_LEAD = re.compile(
-    rf"(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b(?:{_TIME})?,?\s+"
-    rf"(?P<content>(?:that\s+)?\S.{{15,}})\Z"
+# Reported speech in a sentence with no quotation: what follows its cue.
+CLAUSE_AFTER_CUE = re.compile(
+    rf"(?:{_TIME})?(?:\s+(?:to\s+)?(?:reporters|(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|us|me))?"
+    rf"{_TIME},?\s+(?P<content>(?:that\s+)?\S.{{15,}})\Z"
 )
 INDIRECT_TRAIL = re.compile(
     rf"\A(?P<content>.{{20,}}?),\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
@@ -135,8 +210,17 @@ ACCORDING_TRAIL = re.compile(
     rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
 )
 
-# Verbs of speech that only take an object, not a clause: leave them to direct quotes.
-NOT_A_CLAUSE = frozenset({"asked", "asks", "posted", "called", "calls", "urged", "urges"})
+# Verbs that report a clause without "that" ("Peskov said the reserve ..."); any other
+# speech verb counts for reported speech only when "that" follows it.
+_CLAUSE_VERB_BASES = """
+say tell add argue claim insist warn note explain state write predict suggest acknowledge
+admit concede contend maintain believe think estimate report announce declare confirm deny
+allege assert recall reply respond counter hope fear worry promise vow pledge agree tweet
+""".split()
+CLAUSE_VERBS = frozenset(
+    {form for base in _CLAUSE_VERB_BASES for form in _inflections(base)}
+    | {"said", "told", "wrote", "written", "thought"}
+) - {"tell", "tells", "telling", "say", "write"}
 
 # Capitalised words that start a sentence but are no name.
 FUNCTION_WORDS = frozenset(
@@ -146,3 +230,6 @@ FUNCTION_WORDS = frozenset(
     Last Next Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
+_WORD = re.compile(r"\S+")
+_NOT_IN_A_MENTION = FUNCTION_WORDS - {"The", "A", "An", "His", "Her", "Their", "Its", "Our"}
+_INITIAL_END = re.compile(r"(?:\b[A-Z]|\bJr|\bSr|\bInc|\bCo)\.\Z")

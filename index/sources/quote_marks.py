@@ -28,30 +28,30 @@ class Quoted:
 def quoted_spans(text: str) -> list[Quoted]:
     """Pairs of double quotation marks (straight, curly, guillemets), outermost only.
 
-    Straight quotes pair in order of appearance. A second opening mark before a closing
-    one is nested (curly inside curly) and kept inside the outer quote. An opening mark
-    left unclosed at the end of the paragraph yields a span to the end only when it opens
-    the paragraph (a quote continued in the next paragraph); otherwise it is dropped.
+    A straight mark opens when no quote is open and closes one that is (writers mix
+    straight and curly marks in one quote). A curly or angle opening mark inside an open
+    curly quote is nested and kept inside the outer quote. An opening mark left unclosed
+    at the end of the paragraph yields a span to the end only when it opens the paragraph
+    (a quote continued in the next paragraph); otherwise it is dropped.
     """
     spans: list[Quoted] = []
     open_at = -1
-    opener = ""
     depth = 0
     for index, char in enumerate(text):
         if char == STRAIGHT:
             if open_at < 0:
-                open_at, opener, depth = index, char, 1
-            elif opener == STRAIGHT:
+                open_at, depth = index, 1
+            else:
                 spans.append(Quoted(open_at + 1, index, True))
                 open_at = -1
         elif char in OPENING:
             if open_at < 0:
-                open_at, opener, depth = index, char, 1
-            elif opener != STRAIGHT:
+                open_at, depth = index, 1
+            elif text[open_at] != STRAIGHT:
                 depth += 1
-        elif char in CLOSING and open_at >= 0 and opener != STRAIGHT:
+        elif char in CLOSING and open_at >= 0:
             depth -= 1
-            if depth == 0:
+            if depth <= 0:
                 spans.append(Quoted(open_at + 1, index, True))
                 open_at = -1
     if open_at >= 0 and not text[:open_at].strip():

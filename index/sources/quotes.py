@@ -85,8 +85,8 @@ def _paragraph_quotes(text: str) -> list[_Found]:
                 found[-1].end = mark.end
             index += 1
             continue
-        quote, index = result
-        found.append(quote)
+        quotes, index = result
+        found.extend(quotes)
         covered_sentences.add(sentence)
     for sentence, start in enumerate(starts):
         if sentence in covered_sentences:
@@ -111,8 +111,8 @@ def _sentence_of(starts: list[int], offset: int) -> int:
 
 def _attribute(
     text: str, marks: list[Quoted], index: int, sentence_start: int, sentence_end: int
-) -> tuple[_Found, int] | None:
-    """The quote that starts with `marks[index]`, and the index of the next unused mark."""
+) -> tuple[list[_Found], int] | None:
+    """The quote(s) that start with `marks[index]`, and the index of the next unused mark."""
     mark = marks[index]
     before = text[sentence_start : max(sentence_start, mark.start - 1)]
     lead = cues.last_cue(before)
@@ -122,31 +122,70 @@ def _attribute(
         cue = (sentence_start + cue_start, sentence_start + cue_end)
         rest_start = max(cue_end, who_end)
         if cues.INTRO_ONLY.match(before[rest_start:]):
-            return _join_split(text, marks, index, _Found(mark.start, mark.end, True, cue, who))
-        # A quoted phrase inside reported speech: the content is the reported clause.
-        clause_start = sentence_start + rest_start
-        while clause_start < len(text) and text[clause_start] in " ,":
-            clause_start += 1
-        end = _clause_end(text, sentence_end)
-        following = index + 1
-        while following < len(marks) and marks[following].start < sentence_end:
-            following += 1
-        end = max(end, marks[following - 1].end)
-        return _Found(clause_start, end, True, cue, who), following
+            quote, following = _join_split(
+                text, marks, index, _Found(mark.start, mark.end, True, cue, who)
+            )
+            return [quote], following
+        return _reported_clause(
+            text, marks, index, sentence_start + rest_start, sentence_end, cue, who
+        )
     if before.strip(" ,:;—-–(") and not before.rstrip().endswith(":"):
-        return None
+        subject = cues.SUBJECT_AT_START.match(before)
+        if subject is None:
+            return None
+        subject_who = cues.trim_mention(before, subject.start("who"), subject.end("who"))
+        if subject_who is None:
+            return None
+        who = (sentence_start + subject_who[0], sentence_start + subject_who[1])
+        cue = (sentence_start + subject.start("cue"), sentence_start + subject.end("cue"))
+        return _reported_clause(text, marks, index, cue[1], sentence_end, cue, who)
     after_start = mark.end + 1 if mark.closed else mark.end
-    after = text[after_start : min(len(text), after_start + 200)]
+    after = text[after_start : min(sentence_end, after_start + 240)]
     trail = (
         cues.AFTER_VERB_FIRST.match(after)
         or cues.AFTER_WHO_FIRST.match(after)
         or cues.AFTER_ACCORDING.match(after)
     )
+    end = mark.end
     if trail is None:
+        trail = cues.AFTER_GAP.match(after)
+        if trail is None:
+            return None
+        end = after_start + trail.end("gap")
+    who_span = cues.trim_mention(after, trail.start("who"), trail.end("who"))
+    if who_span is None:
         return None
-    who = (after_start + trail.start("who"), after_start + trail.end("who"))
+    who = (after_start + who_span[0], after_start + who_span[1])
     cue = (after_start + trail.start("cue"), after_start + trail.end("cue"))
-    return _join_split(text, marks, index, _Found(mark.start, mark.end, True, cue, who))
+    quote, following = _join_split(text, marks, index, _Found(mark.start, end, True, cue, who))
+    found = [quote]
+    tail_start = max(quote.end, who[1], cue[1])
+    added = cues.ADDING_CLAUSE.match(text, tail_start, sentence_end)
+    if added is not None and (following >= len(marks) or marks[following].start >= sentence_end):
+        clause_end = _clause_end(text, sentence_end)
+        if clause_end - added.start("content") > 10:
+            found.append(_Found(added.start("content"), clause_end, False, added.span("cue"), who))
+    return found, following
+
+
+def _reported_clause(
+    text: str,
+    marks: list[Quoted],
+    index: int,
+    clause_start: int,
+    sentence_end: int,
+    cue: tuple[int, int],
+    who: tuple[int, int],
+) -> tuple[list[_Found], int]:
+    """A quoted phrase inside reported speech: the content is the reported clause."""
+    while clause_start < len(text) and text[clause_start] in " ,":
+        clause_start += 1
+    end = _clause_end(text, sentence_end)
+    following = index + 1
+    while following < len(marks) and marks[following].start < sentence_end:
+        following += 1
+    end = max(end, marks[following - 1].end)
+    return [_Found(clause_start, end, True, cue, who)], following
 
 
 def _join_split(text: str, marks: list[Quoted], index: int, quote: _Found) -> tuple[_Found, int]:
@@ -182,20 +221,37 @@ def _indirect(text: str, start: int, end: int) -> _Found | None:
         cues.ACCORDING_TRAIL,
         cues.INDIRECT_TRAIL,
         cues.INDIRECT_TRAIL_VERB_FIRST,
-        cues.INDIRECT_LEAD,
     ):
-        match = (
-            pattern.search(sentence) if pattern is cues.INDIRECT_LEAD else pattern.match(sentence)
-        )
-        if match is None:
+        match = pattern.match(sentence)
+        if match is None or not _reports_clause(match.group("cue"), match.group("content")):
             continue
-        if match.group("cue").lower() in cues.NOT_A_CLAUSE:
+        who = cues.trim_mention(sentence, match.start("who"), match.end("who"))
+        if who is None:
             continue
         return _Found(
             start + match.start("content"),
             start + match.end("content"),
             False,
             (start + match.start("cue"), start + match.end("cue")),
-            (start + match.start("who"), start + match.end("who")),
+            (start + who[0], start + who[1]),
         )
-    return None
+    lead = cues.first_cue(sentence)
+    if lead is None:
+        return None
+    (cue_start, cue_end), (who_start, who_end) = lead
+    clause = cues.CLAUSE_AFTER_CUE.match(sentence, cue_end)
+    if clause is None or not _reports_clause(sentence[cue_start:cue_end], clause.group("content")):
+        return None
+    return _Found(
+        start + clause.start("content"),
+        start + clause.end("content"),
+        False,
+        (start + cue_start, start + cue_end),
+        (start + who_start, start + who_end),
+    )
+
+
+def _reports_clause(cue: str, content: str) -> bool:
+    """Whether `cue` reports `content` as said: a clause verb, or any cue with "that"."""
+    cue = cue.lower()
+    return cue in cues.CLAUSE_VERBS or cue == "according to" or content.startswith("that ")

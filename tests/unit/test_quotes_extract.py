@@ -97,7 +97,14 @@ def test_indirect_speech_with_according_to() -> None:
 
 
 def test_quoted_words_with_no_one_saying_them_are_no_quote() -> None:
-    assert extract_quotes(article("The town calls the old mill “the ghost” these days.")) == []
+    assert extract_quotes(article("Shares of the “unsinkable” ferry line fell by half.")) == []
+
+
+def test_quoted_words_a_subject_uses_are_attributed_to_it() -> None:
+    (quote,) = extract_quotes(article("Mayor Ada Brook called the old mill “the ghost” again."))
+    assert quote.direct and quote.speaker == "Ada Brook"
+    assert quote.content.text == "the old mill “the ghost” again"
+    assert quote.cue is not None and quote.cue.text == "called"
 
 
 ODD_PARAGRAPHS = [
