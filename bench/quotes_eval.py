@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timing runs (best is shown)")
     args = parser.parse_args(argv)
     articles_dir = args.set / "articles"
+    if not articles_dir.is_dir() or not (args.set / "quotes.jsonl").is_file():
+        parser.error(f"{args.set} is no quotes set (articles/ and quotes.jsonl); give --set")
     files = chosen_files(articles_dir, args.half)
     articles = [a for path in files for a in read_articles(path, articles_dir)]
     paragraphs = sum(len(a.paragraphs) for a in articles)

@@ -63,7 +63,7 @@ _CAP = (
     r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O[’'])?[A-Z][a-zA-ZÀ-ÿ\-]*(?:[’'][A-Z][a-zA-ZÀ-ÿ\-]*)?\.?)"
 )
 NAME = (
-    rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,4}}"
+    rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,6}}"
     r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
 )
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I|[Ii]t)"
@@ -80,9 +80,10 @@ _PHRASE_WORD = rf"(?!{_STOP}\b)[\w’'\-\.]+"
 _PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\-]+"
 _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_STOP}\b)[a-z][\w\-]+"
 # A mention, optionally followed by a name in apposition ("spokesman Dmitry Peskov").
-MENTION = rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}|{PRONOUN})"
+_OF_NAME = rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,4}})?"
+MENTION = rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}{_OF_NAME}|{PRONOUN})"
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
-_ROLE_NAME = rf"(?:{NAME}\s+)?(?:(?!{_STOP}\b)[a-z][\w\-]+\s+){{1,3}}{NAME}"
+_ROLE_NAME = rf"(?:{NAME}\s+)?(?:(?!{_STOP}\b)[a-z0-9][\w/\-]+\s+){{1,3}}{NAME}"
 MENTION_AFTER = rf"(?:{_ROLE_NAME}|{MENTION})"
 
 _TIME = (
@@ -96,7 +97,7 @@ AFTER_VERB_FIRST = re.compile(
     rf"\A[,;:]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 AFTER_WHO_FIRST = re.compile(
-    rf"\A[,;:]?\s*(?P<who>{MENTION_AFTER})(?:,[^,“”\"]{{1,90}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A[,;:]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
 )
 AFTER_ACCORDING = re.compile(rf"\A[,;:]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
@@ -113,14 +114,14 @@ ADDING_CLAUSE = re.compile(
 # The subject at the start of a sentence and the verb that follows it, for quoted words
 # with no speech verb before them ('Trump called the senator a "nasty guy"').
 SUBJECT_AT_START = re.compile(
-    rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:,[^,“”\"]{{1,90}},)?{_AUX}\s+"
+    rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s+"
     r"(?P<cue>(?:is\s+|was\s+)?(?!(?:of|for|in|on|at|by|with|from|about|into|over|than|to|"
     r"and|or|but|the|a|an|that|who|which|whose)\b)[a-z][\w\-]+)\b"
 )
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
-    re.compile(rf"(?P<who>{kind})(?:,[^,“”\"]{{1,90}},)?{_AUX}\s*\Z")
+    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s*\Z")
     for kind in (
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",

@@ -78,11 +78,13 @@ def _paragraph_quotes(text: str) -> list[_Found]:
         sentence = _sentence_of(starts, mark.start)
         sentence_start = starts[sentence]
         sentence_end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
-        result = _attribute(text, marks, index, sentence_start, sentence_end)
+        after_end = _sentence_end_after(starts, mark.end + 1, len(text))
+        result = _attribute(text, marks, index, sentence_start, sentence_end, after_end)
         if result is None:
-            if found and _sentence_of(starts, found[-1].start) < sentence:
+            previous = found[-1] if found else None
+            if previous is not None and _sentence_of(starts, previous.start) < sentence:
                 # An unattributed quote after an attributed one: the same speaker goes on.
-                found[-1].end = mark.end
+                previous.end = mark.end
             index += 1
             continue
         quotes, index = result
@@ -101,6 +103,14 @@ def _paragraph_quotes(text: str) -> list[_Found]:
     return found
 
 
+def _sentence_end_after(starts: list[int], offset: int, length: int) -> int:
+    """The end of the sentence that holds `offset` (the next one if `offset` starts it)."""
+    for start in starts:
+        if start > offset:
+            return start
+    return length
+
+
 def _sentence_of(starts: list[int], offset: int) -> int:
     sentence = 0
     for number, start in enumerate(starts):
@@ -110,7 +120,12 @@ def _sentence_of(starts: list[int], offset: int) -> int:
 
 
 def _attribute(
-    text: str, marks: list[Quoted], index: int, sentence_start: int, sentence_end: int
+    text: str,
+    marks: list[Quoted],
+    index: int,
+    sentence_start: int,
+    sentence_end: int,
+    after_end: int,
 ) -> tuple[list[_Found], int] | None:
     """The quote(s) that start with `marks[index]`, and the index of the next unused mark."""
     mark = marks[index]
@@ -122,6 +137,11 @@ def _attribute(
         cue = (sentence_start + cue_start, sentence_start + cue_end)
         rest_start = max(cue_end, who_end)
         if cues.INTRO_ONLY.match(before[rest_start:]):
+            lead_in = before[:who_start].rstrip()
+            if lead_in.endswith(",") and len(lead_in) > 20:
+                # "So when X happened, Mr. Barrett said, “we were floored.”": the whole
+                # sentence is what he said.
+                mark = Quoted(sentence_start, mark.end, mark.closed)
             quote, following = _join_split(
                 text, marks, index, _Found(mark.start, mark.end, True, cue, who)
             )
@@ -129,43 +149,64 @@ def _attribute(
         return _reported_clause(
             text, marks, index, sentence_start + rest_start, sentence_end, cue, who
         )
-    if before.strip(" ,:;—-–(") and not before.rstrip().endswith(":"):
-        subject = cues.SUBJECT_AT_START.match(before)
-        if subject is None:
-            return None
-        subject_who = cues.trim_mention(before, subject.start("who"), subject.end("who"))
-        if subject_who is None:
-            return None
-        who = (sentence_start + subject_who[0], sentence_start + subject_who[1])
-        cue = (sentence_start + subject.start("cue"), sentence_start + subject.end("cue"))
-        return _reported_clause(text, marks, index, cue[1], sentence_end, cue, who)
+    embedded = bool(before.strip(" ,:;—-–(")) and not before.rstrip().endswith(":")
     after_start = mark.end + 1 if mark.closed else mark.end
-    after = text[after_start : min(sentence_end, after_start + 240)]
+    # "“Why?” Vitter demanded." is one sentence although a sentence could end after "?”".
+    after = text[after_start : min(after_end, after_start + 240)]
     trail = (
         cues.AFTER_VERB_FIRST.match(after)
         or cues.AFTER_WHO_FIRST.match(after)
         or cues.AFTER_ACCORDING.match(after)
     )
-    end = mark.end
+    start, end = mark.start, mark.end
     if trail is None:
         trail = cues.AFTER_GAP.match(after)
-        if trail is None:
-            return None
-        end = after_start + trail.end("gap")
+        if trail is not None:
+            end = after_start + trail.end("gap")
+    if trail is None:
+        return (
+            _subject_uses(text, marks, index, before, sentence_start, sentence_end)
+            if embedded
+            else None
+        )
+    if embedded:
+        # 'The answers are "not meeting the demand," says X': the sentence is what X said.
+        start = sentence_start + len(before) - len(before.lstrip())
     who_span = cues.trim_mention(after, trail.start("who"), trail.end("who"))
     if who_span is None:
         return None
     who = (after_start + who_span[0], after_start + who_span[1])
     cue = (after_start + trail.start("cue"), after_start + trail.end("cue"))
-    quote, following = _join_split(text, marks, index, _Found(mark.start, end, True, cue, who))
+    quote, following = _join_split(text, marks, index, _Found(start, end, True, cue, who))
     found = [quote]
     tail_start = max(quote.end, who[1], cue[1])
-    added = cues.ADDING_CLAUSE.match(text, tail_start, sentence_end)
-    if added is not None and (following >= len(marks) or marks[following].start >= sentence_end):
-        clause_end = _clause_end(text, sentence_end)
+    tail_end = sentence_end if tail_start < sentence_end else after_end
+    added = cues.ADDING_CLAUSE.match(text, tail_start, tail_end)
+    if added is not None and (following >= len(marks) or marks[following].start >= tail_end):
+        clause_end = _clause_end(text, tail_end)
         if clause_end - added.start("content") > 10:
             found.append(_Found(added.start("content"), clause_end, False, added.span("cue"), who))
     return found, following
+
+
+def _subject_uses(
+    text: str,
+    marks: list[Quoted],
+    index: int,
+    before: str,
+    sentence_start: int,
+    sentence_end: int,
+) -> tuple[list[_Found], int] | None:
+    """Quoted words the sentence's subject uses ('Trump called the senator a "nasty guy"')."""
+    subject = cues.SUBJECT_AT_START.match(before)
+    if subject is None:
+        return None
+    subject_who = cues.trim_mention(before, subject.start("who"), subject.end("who"))
+    if subject_who is None:
+        return None
+    who = (sentence_start + subject_who[0], sentence_start + subject_who[1])
+    cue = (sentence_start + subject.start("cue"), sentence_start + subject.end("cue"))
+    return _reported_clause(text, marks, index, cue[1], sentence_end, cue, who)
 
 
 def _reported_clause(

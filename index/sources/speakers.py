@@ -18,6 +18,7 @@ _ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\s+\Z")
 _ROLE_AFTER_NAME = re.compile(
     r"\A,\s+(?:the|a|an|his|her)?\s*(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
 )
+_PARENTHESES = re.compile(r"\([^)]*\)?")
 _POSSESSIVE_TAIL = re.compile(r"[’']s\Z")
 _LOWER_WORD = re.compile(r"[a-z][\w\-]+")
 _PRONOUN_MALE = frozenset({"he"})
@@ -26,6 +27,7 @@ _PRONOUN_FEMALE = frozenset({"she"})
 
 def _name_words(text: str) -> list[str]:
     """The words of a name, without titles, possessive endings and sentence-start words."""
+    text = _PARENTHESES.sub(" ", text)
     words = [_POSSESSIVE_TAIL.sub("", word.strip(".,;:")) for word in text.split()]
     words = [word for word in words if word]
     # "Belarusian President Alexander Lukashenko": the name starts after the last title.
@@ -49,8 +51,16 @@ class SpeakerBook:
         self._last_speaker: str | None = None
         self._last_by_pronoun: dict[str, str] = {}
         self._last_person: str | None = None
+        self._seen: dict[str, int] = {}
         for text in texts:
             self._read_names(text)
+        # The fullest name is the most used one ending with that word, then the longest:
+        # "Hillary Clinton", not the one-off "Crooked Hillary Clinton".
+        for name, count in self._seen.items():
+            last = name.rsplit(" ", 1)[-1]
+            known = self._full.get(last)
+            if known is None or (count, len(name)) > (self._seen[known], len(known)):
+                self._full[last] = name
 
     def _read_names(self, text: str) -> None:
         for match in _NAME_RUN.finditer(text):
@@ -58,9 +68,7 @@ class SpeakerBook:
             if len(words) < 2 or not all(w[:1].isupper() for w in words):
                 continue
             name = " ".join(words)
-            known = self._full.get(words[-1])
-            if known is None or len(name) > len(known):
-                self._full[words[-1]] = name
+            self._seen[name] = self._seen.get(name, 0) + 1
             role = _ROLE_BEFORE_NAME.search(text, 0, match.start())
             if role and role.end() == match.start():
                 self._roles.setdefault(role.group(1).lower(), name)
@@ -82,7 +90,7 @@ class SpeakerBook:
         `before` is the paragraph's text before the mention: a pronoun refers to the last
         person named there, else to the last speaker the same pronoun named.
         """
-        text = mention.strip()
+        text = _PARENTHESES.sub(" ", mention).strip()
         lowered = text.lower()
         if lowered in PRONOUNS:
             if lowered in ("it", "they", "we", "i"):
