@@ -48,7 +48,7 @@ SPEECH_VERB = rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on)"
 
 # Words that sit between a subject and its verb ("Peskov also said", "she has said").
 _AUX = (
-    r"(?:\s+(?:also|later|then|previously|recently|once|has|had|have|would|will|"
+    r"(?:[’'](?:s|ve|d|ll)\b)?(?:\s+(?:also|later|then|previously|recently|once|has|had|have|would|will|"
     r"repeatedly|again|further|often|publicly|privately|first|quickly|flatly|simply|"
     r"has\s+long|had\s+previously|went\s+on\s+to|has\s+repeatedly))*"
 )
@@ -56,7 +56,12 @@ _AUX = (
 _TITLE = (
     r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Sens|Rep|Reps|Gov|Gen|Lt|Col|Adm|Prof|Rev|Pres|Gen|Sgt|Capt)\.?"
     r"|President|Vice\s+President|Senator|Governor|Secretary|Minister|Prime\s+Minister|"
-    r"Judge|Justice|Chairman|Mayor|Speaker|Ambassador|Republican|Democrat|Democratic|GOP)"
+    r"Judge|Justice|Chairman|Chairwoman|Chair|Mayor|Speaker|Ambassador|Republican|Democrat|"
+    r"Democratic|GOP|Councillor|Councilor|Councilman|Councilwoman|Commissioner|Chancellor|"
+    r"Professor|Director|Chief|Host|Anchor|Spokesman|Spokeswoman|Spokesperson|Sheriff|"
+    r"Detective|Officer|Captain|Sergeant|Lieutenant|Colonel|General|Admiral|Pastor|Father|"
+    r"Bishop|Pope|King|Queen|Prince|Princess|Leader|Coach|Nominee|Candidate|Del|Attorney|"
+    r"Assemblyman|Assemblywoman|Congressman|Congresswoman|Representative|Premier|Chef)"
 )
 # A capitalised word of a name: "Peskov", "G.K.", "O’Rourke", "Jr.", "al-Assad".
 _CAP = (
@@ -83,7 +88,7 @@ _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_ST
 _OF_NAME = rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,4}})?"
 MENTION = rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}{_OF_NAME}|{PRONOUN})"
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
-_ROLE_NAME = rf"(?:{NAME}\s+)?(?:(?!{_STOP}\b)[a-z0-9][\w/\-]+\s+){{1,3}}{NAME}"
+_ROLE_NAME = rf"(?:(?:(?!{_STOP}\b)[a-z0-9][\w/\-]+|{_CAP})\s+){{1,5}}{NAME}"
 MENTION_AFTER = rf"(?:{_ROLE_NAME}|{MENTION})"
 
 _TIME = (
@@ -190,8 +195,14 @@ def last_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return None
 
 
+# A speaker's label in a transcript: 'PENCE: Well, look, ...' (capitals only, so that
+# "Editor's note:" is none).
+TRANSCRIPT_LABEL = re.compile(
+    r"\A[\"“]?(?P<who>[A-Z][A-Z.’'\-]+(?:\s+[A-Z][A-Z.’'\-]+){0,2})(?P<cue>:)\s+(?P<content>\S)"
+)
+
 # An introduction that leaves nothing of the sentence but the quote ('Peskov said Monday:').
-INTRO_ONLY = re.compile(r"\A(?:[^,:.]{0,60}[:,])?\s*\Z")
+INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,])?\s*\Z")
 
 # Reported speech in a sentence with no quotation: what follows its cue.
 CLAUSE_AFTER_CUE = re.compile(

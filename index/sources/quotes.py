@@ -68,6 +68,13 @@ def _span(paragraph: Paragraph, bounds: tuple[int, int]) -> TextSpan:
 
 
 def _paragraph_quotes(text: str) -> list[_Found]:
+    label = cues.TRANSCRIPT_LABEL.match(text)
+    if label is not None:
+        # "PENCE: Well, look, ...": a transcript line is its speaker's words throughout.
+        end = _clause_end(text, len(text))
+        if end - label.start("content") < 10:
+            return []
+        return [_Found(label.start("content"), end, True, label.span("cue"), label.span("who"))]
     marks = quoted_spans(text)
     starts = sentence_starts(text, marks)
     found: list[_Found] = []
@@ -78,7 +85,7 @@ def _paragraph_quotes(text: str) -> list[_Found]:
         sentence = _sentence_of(starts, mark.start)
         sentence_start = starts[sentence]
         sentence_end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
-        after_end = _sentence_end_after(starts, mark.end + 1, len(text))
+        after_end = _sentence_end_after(starts, mark.end + 2, len(text))
         result = _attribute(text, marks, index, sentence_start, sentence_end, after_end)
         if result is None:
             previous = found[-1] if found else None

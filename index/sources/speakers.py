@@ -82,7 +82,9 @@ class SpeakerBook:
         capitalised = [word for word in words if word[:1].isupper()]
         if not capitalised:
             return None
-        return self._full.get(capitalised[-1], " ".join(capitalised))
+        last = capitalised[-1]
+        # A transcript's "PENCE" is the article's "Pence".
+        return self._full.get(last) or self._full.get(last.title(), " ".join(capitalised))
 
     def resolve(self, mention: str, before: str = "") -> str | None:
         """The speaker a mention refers to, given what was said before it in the article.

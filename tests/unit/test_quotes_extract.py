@@ -107,6 +107,30 @@ def test_quoted_words_a_subject_uses_are_attributed_to_it() -> None:
     assert quote.cue is not None and quote.cue.text == "called"
 
 
+def test_a_question_then_its_speaker_is_one_sentence() -> None:
+    (quote,) = extract_quotes(article("“Who pays for the bridge?” Councillor Ivo Marek asked."))
+    assert quote.content.text == "Who pays for the bridge?"
+    assert quote.speaker == "Ivo Marek"
+
+
+def test_a_transcript_line_is_its_speakers_words() -> None:
+    source = article(
+        "Host Lena Holt met the mayor.", "HOLT: Where were you on the night of the flood?"
+    )
+    (quote,) = extract_quotes(source)
+    assert quote.content.text == "Where were you on the night of the flood?"
+    assert quote.mention is not None and quote.mention.text == "HOLT"
+    assert quote.speaker == "Lena Holt"
+
+
+def test_a_quoted_phrase_in_reported_speech_quotes_the_whole_clause() -> None:
+    (quote,) = extract_quotes(
+        article("The minister said the plan was “dead on arrival” last week.")
+    )
+    assert quote.content.text == "the plan was “dead on arrival” last week"
+    assert quote.direct and quote.mention is not None and quote.mention.text == "The minister"
+
+
 ODD_PARAGRAPHS = [
     "“This opens a quote that never closes, said nobody",
     "He said ” this closes one that never opened.",
