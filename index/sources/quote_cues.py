@@ -71,7 +71,7 @@ NAME = (
     rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,6}}"
     r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
 )
-PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I|[Ii]t)"
+PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ii]t)"
 _DETERMINER = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Aa]nother|[Oo]ne)"
 # "the spokesman", "a senior White House official", "his former business partner".
 # Words that end a noun phrase: verbs of speech, conjunctions, pronouns.
@@ -239,7 +239,7 @@ FUNCTION_WORDS = frozenset(
     """The A An And But Or So Yet In On At Of For From With By As If When While After Before
     Since Because Although Though That This These Those It Its He She They We I His Her
     Their Our Then Now Still Also However Meanwhile Instead Asked Speaking Earlier Later
-    Last Next Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
+    Last Next You Your My Me Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
 _WORD = re.compile(r"\S+")

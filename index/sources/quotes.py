@@ -302,4 +302,6 @@ def _indirect(text: str, start: int, end: int) -> _Found | None:
 def _reports_clause(cue: str, content: str) -> bool:
     """Whether `cue` reports `content` as said: a clause verb, or any cue with "that"."""
     cue = cue.lower()
+    if content.startswith("to "):  # "agreed to meet": a plan, not something said
+        return False
     return cue in cues.CLAUSE_VERBS or cue == "according to" or content.startswith("that ")

@@ -40,6 +40,27 @@ def _name_words(text: str) -> list[str]:
     return words
 
 
+# Words that make a capitalised run a place or an organisation, not a person.
+_NOT_PERSONAL = frozenset(
+    """County City State States Party House Senate Congress Committee Court Department
+    University College School News Times Post Journal Herald Tribune Council Association
+    Union Institute Center Centre Foundation Campaign Club Bureau Office Agency Administration
+    Street Avenue Republican Republicans Democrat Democrats Democratic America American
+    Americans York Virginia Washington Ministry Church Company Corp Inc Group Network
+    Television Radio Review Magazine Times Press Service Services Force Army Navy Police
+    Council Commission Federal National International Organization Coalition Caucus Fund
+    Bank Reserve Market Exchange Hall Square Park Island Islands Kingdom Republic Union
+    Affairs Security Policy Research Studies Monday Tuesday Wednesday Thursday Friday
+    Saturday Sunday January February March April May June July August September October
+    November December""".split()
+)
+_LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
+
+
+def _looks_personal(words: list[str]) -> bool:
+    return not any(word in _NOT_PERSONAL for word in words)
+
+
 class SpeakerBook:
     """The people of one article and the state needed to resolve mentions in order."""
 
@@ -66,6 +87,8 @@ class SpeakerBook:
         for match in _NAME_RUN.finditer(text):
             words = _name_words(match.group())
             if len(words) < 2 or not all(w[:1].isupper() for w in words):
+                continue
+            if not _looks_personal(words):
                 continue
             name = " ".join(words)
             self._seen[name] = self._seen.get(name, 0) + 1
@@ -97,10 +120,16 @@ class SpeakerBook:
         if lowered in PRONOUNS:
             if lowered in ("it", "they", "we", "i"):
                 return self._last_by_pronoun.get(lowered)
-            nearby = self._last_name_in(before)
-            if nearby is not None:
-                return nearby
-            return self._last_by_pronoun.get(lowered) or self._last_speaker or self._last_person
+            # A person named earlier in the same sentence, else whoever "he"/"she" last
+            # was, else the last speaker, else the last person named in the paragraph.
+            sentence = _LAST_SENTENCE.split(before)[-1]
+            return (
+                self._last_name_in(sentence)
+                or self._last_by_pronoun.get(lowered)
+                or self._last_speaker
+                or self._last_name_in(before)
+                or self._last_person
+            )
         words = text.split()
         if words and words[-1][:1].isupper():
             # "Putin's spokesman Dmitry Peskov": the name at the end is the speaker.
@@ -132,9 +161,10 @@ class SpeakerBook:
             self._last_person = name
 
     def _last_name_in(self, text: str) -> str | None:
+        """The last person named in `text`: a full name, or a surname the article has."""
         last = None
         for match in _NAME_RUN.finditer(text):
             words = _name_words(match.group())
-            if len(words) >= 2 or (words and words[-1] in self._full):
+            if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
                 last = self._full.get(words[-1], " ".join(words))
         return last
