@@ -109,7 +109,12 @@ AFTER_ACCORDING = re.compile(rf"\A[,;:]?\s*(?P<cue>according\s+to)\s+(?P<who>{ME
 # A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
 AFTER_GAP = re.compile(
     rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
-    rf"\b[^“”\"]{{0,80}}\Z"
+    r"\b"
+)
+# A participle that reports what the sentence's subject said: ', saying his "..."'.
+PARTICIPLE_CUE = re.compile(
+    r",\s+(?:and\s+)?(?P<cue>saying|adding|noting|arguing|calling|explaining|insisting|"
+    r"warning|claiming|writing|telling\s+\w+)\b(?!.*,\s+(?:saying|adding|noting))"
 )
 # What a speaker goes on to say in the same sentence: ', adding that ...'.
 ADDING_CLAUSE = re.compile(

@@ -137,13 +137,17 @@ def _attribute(
     """The quote(s) that start with `marks[index]`, and the index of the next unused mark."""
     mark = marks[index]
     before = text[sentence_start : max(sentence_start, mark.start - 1)]
-    lead = cues.last_cue(before)
+    lead = cues.last_cue(before) or _participle_cue(before)
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
         who = (sentence_start + who_start, sentence_start + who_end)
         cue = (sentence_start + cue_start, sentence_start + cue_end)
         rest_start = max(cue_end, who_end)
-        if cues.INTRO_ONLY.match(before[rest_start:]):
+        rest = before[rest_start:]
+        words_after = text[mark.end + 1 : sentence_end].split()
+        # 'he said "budget reforms" would pay for it': quoted words inside a clause.
+        in_a_clause = not rest.strip(" ") and len(words_after) >= 2
+        if cues.INTRO_ONLY.match(rest) and not in_a_clause:
             lead_in = before[:who_start].rstrip()
             if lead_in.endswith(",") and len(lead_in) > 20:
                 # "So when X happened, Mr. Barrett said, “we were floored.”": the whole
@@ -171,10 +175,10 @@ def _attribute(
         if trail is not None:
             end = after_start + trail.end("gap")
     if trail is None:
-        return (
-            _subject_uses(text, marks, index, before, sentence_start, sentence_end)
-            if embedded
-            else None
+        if not embedded:
+            return None
+        return _trailing_cue(text, marks, index, sentence_start, sentence_end) or _subject_uses(
+            text, marks, index, before, sentence_start, sentence_end
         )
     if embedded:
         # 'The answers are "not meeting the demand," says X': the sentence is what X said.
@@ -194,6 +198,44 @@ def _attribute(
         if clause_end - added.start("content") > 10:
             found.append(_Found(added.start("content"), clause_end, False, added.span("cue"), who))
     return found, following
+
+
+def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """'Groups granted an extension, saying his "capital ..."': the cue and the subject."""
+    participle = cues.PARTICIPLE_CUE.search(before)
+    if participle is None:
+        return None
+    subject = cues.SUBJECT_AT_START.match(before)
+    if subject is None or subject.end("who") > participle.start():
+        return None
+    who = cues.trim_mention(before, subject.start("who"), subject.end("who"))
+    return (participle.span("cue"), who) if who is not None else None
+
+
+def _trailing_cue(
+    text: str, marks: list[Quoted], index: int, sentence_start: int, sentence_end: int
+) -> tuple[list[_Found], int] | None:
+    """'As a boss on “The Apprentice,” he demeaned women, according to insiders.'"""
+    end = _clause_end(text, sentence_end)
+    sentence = text[sentence_start:end]
+    match = cues.ACCORDING_TRAIL.match(sentence) or cues.INDIRECT_TRAIL.match(sentence)
+    if match is None:
+        return None
+    who = cues.trim_mention(sentence, match.start("who"), match.end("who"))
+    if who is None or match.end("content") < marks[index].end - sentence_start:
+        return None
+    following = index + 1
+    while following < len(marks) and marks[following].start < sentence_end:
+        following += 1
+    return [
+        _Found(
+            sentence_start + match.start("content"),
+            sentence_start + match.end("content"),
+            True,
+            (sentence_start + match.start("cue"), sentence_start + match.end("cue")),
+            (sentence_start + who[0], sentence_start + who[1]),
+        )
+    ], following
 
 
 def _subject_uses(
