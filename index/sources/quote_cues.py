@@ -65,7 +65,8 @@ _TITLE = (
 )
 # A capitalised word of a name: "Peskov", "G.K.", "O’Rourke", "Jr.", "al-Assad".
 _CAP = (
-    r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O[’'])?[A-Z][a-zA-ZÀ-ÿ\-]*(?:[’'][A-Z][a-zA-ZÀ-ÿ\-]*)?\.?)"
+    r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O[’'])?[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|-)*"
+    r"(?:[’'][A-Z](?:[^\W\d_]|-)*)?\.?)"
 )
 NAME = (
     rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,6}}"
@@ -143,6 +144,11 @@ _VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b")
 _ACCORDING_WORD = re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
 
 
+# How many speech verbs of one stretch of text are tried for a subject (a bound on the
+# work for text made of little else).
+_MOST_VERBS = 8
+
+
 def subject_before(text: str, end: int) -> tuple[int, int] | None:
     """The speaker mention that ends just before `end` in `text` (the verb's start)."""
     window_start = max(0, end - 140)
@@ -177,7 +183,7 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(cue, speaker mention) of the first speech verb in `text` that has a subject."""
-    for verb in _VERB_WORD.finditer(text):
+    for verb in list(_VERB_WORD.finditer(text))[:_MOST_VERBS]:
         who = subject_before(text, verb.start())
         if who is not None:
             return (verb.start(), verb.end()), who
@@ -186,7 +192,7 @@ def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
 
 def last_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(cue, speaker mention) of the last speech verb in `text` that has a subject."""
-    for verb in reversed(list(_VERB_WORD.finditer(text))):
+    for verb in list(_VERB_WORD.finditer(text))[: -_MOST_VERBS - 1 : -1]:
         who = subject_before(text, verb.start())
         if who is not None:
             return (verb.start(), verb.end()), who

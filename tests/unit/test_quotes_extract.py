@@ -3,7 +3,11 @@ written for these tests."""
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
+from import_probe import loaded_after
 from library_fixtures import SAMPLE
 
 from index.locations import sample_dir
@@ -161,6 +165,32 @@ def test_odd_text_together_still_finds_the_clear_quotes() -> None:
     assert {"Ada Brook", "Olga Berg"} <= speakers
 
 
+def test_accented_names_are_names() -> None:
+    (quote,) = extract_quotes(article("“We will rebuild,” said Mayor François Lefèvre."))
+    assert quote.speaker == "François Lefèvre"
+
+
+def test_random_text_never_raises_and_stays_fast() -> None:
+    pieces = "said told according to He she the spokesman Mr. Ana Ruiz , . : “ ” \" « » ' ( ) that"
+    words = pieces.split(" ")
+    chooser = random.Random(10)
+    texts = [
+        " ".join(chooser.choice(words) for _ in range(chooser.randint(1, 300))) for _ in range(100)
+    ]
+    texts.append("said " * 3000)  # text of nothing but cues stays bounded
+    source = article(*texts)
+    started = time.perf_counter()
+    quotes = extract_quotes(source)
+    assert time.perf_counter() - started < 5
+    assert_offsets_hold(quotes, source)
+
+
 def test_boilerplate_paragraphs_are_skipped() -> None:
     source = article("“Give now,” the editor said.", boilerplate=(0,))
     assert extract_quotes(source) == []
+
+
+def test_asking_never_loads_the_extractor() -> None:
+    # Only the build extracts quotes: its regexes must not cost `qa ask` a start-up.
+    modules = loaded_after("from qa.library import Library\nimport qa.retrieve, qa.commands")
+    assert not {m for m in modules if m.startswith("index.sources.quote")}
