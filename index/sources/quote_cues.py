@@ -87,7 +87,18 @@ _PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\
 _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_STOP}\b)[a-z][\w\-]+"
 # A mention, optionally followed by a name in apposition ("spokesman Dmitry Peskov").
 _OF_NAME = rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,4}})?"
-MENTION = rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}{_OF_NAME}|{PRONOUN})"
+# People named as a group without a determiner: "sources said", "some analysts say".
+_GROUP = (
+    r"(?:(?:some|many|other|several|senior|top|federal|local|state|administration|campaign|"
+    r"two|three|four|most)\s+)?(?:sources|officials|experts|analysts|critics|aides|advisers|"
+    r"economists|observers|insiders|supporters|opponents|investigators|prosecutors|"
+    r"lawmakers|legislators|residents|witnesses|researchers|scientists|polls|reports|"
+    r"documents|records|voters|diplomats|people)"
+)
+MENTION = (
+    rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
+    rf"|{PRONOUN}|\b{_GROUP})"
+)
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
 _ROLE_NAME = rf"(?:(?:(?!{_STOP}\b)[a-z0-9][\w/\-]+|{_CAP})\s+){{1,5}}{NAME}"
 MENTION_AFTER = rf"(?:{_ROLE_NAME}|{MENTION})"
@@ -100,12 +111,12 @@ _TIME = (
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
 AFTER_VERB_FIRST = re.compile(
-    rf"\A[,;:]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
+    rf"\A[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 AFTER_WHO_FIRST = re.compile(
-    rf"\A[,;:]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
 )
-AFTER_ACCORDING = re.compile(rf"\A[,;:]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
+AFTER_ACCORDING = re.compile(rf"\A[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
 # A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
 AFTER_GAP = re.compile(
@@ -138,6 +149,7 @@ _SUBJECT_AT_END = tuple(
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
         NAME,
         rf"{_POSSESSIVE}|{_PHRASE}",
+        rf"\b{_GROUP}",
     )
 )
 _VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b")

@@ -23,41 +23,52 @@ class Quoted:
     end: int
     closed: bool
     """False when the paragraph ended before a closing mark (a quote running on)."""
+    width: int = 1
+    """Characters in each mark: 2 for the doubled apostrophes ('') some papers print."""
 
 
 def quoted_spans(text: str) -> list[Quoted]:
     """Pairs of double quotation marks (straight, curly, guillemets), outermost only.
 
-    A straight mark opens when no quote is open and closes one that is (writers mix
-    straight and curly marks in one quote). A curly or angle opening mark inside an open
-    curly quote is nested and kept inside the outer quote. An opening mark left unclosed
-    at the end of the paragraph yields a span to the end only when it opens the paragraph
-    (a quote continued in the next paragraph); otherwise it is dropped.
+    A straight mark (or '') opens when no quote is open and closes one that is (writers
+    mix straight and curly marks in one quote). A curly or angle opening mark inside an
+    open curly quote is nested and kept inside the outer quote. An opening mark left
+    unclosed at the end of the paragraph yields a span to the end only when it opens the
+    paragraph (a quote continued in the next paragraph); otherwise it is dropped.
     """
     spans: list[Quoted] = []
     open_at = -1
+    width = 1
     depth = 0
-    for index, char in enumerate(text):
-        if char == STRAIGHT:
+    index = 0
+    length = len(text)
+    while index < length:
+        char = text[index]
+        doubled = char == "'" and index + 1 < length and text[index + 1] == "'"
+        if char == STRAIGHT or doubled:
+            step = 2 if doubled else 1
             if open_at < 0:
-                open_at, depth = index, 1
-            else:
-                spans.append(Quoted(open_at + 1, index, True))
+                open_at, width, depth = index, step, 1
+            elif text[open_at] in (STRAIGHT, "'") or step == 1:
+                spans.append(Quoted(open_at + width, index, True, width))
                 open_at = -1
-        elif char in OPENING:
+            index += step
+            continue
+        if char in OPENING:
             if open_at < 0:
-                open_at, depth = index, 1
-            elif text[open_at] != STRAIGHT:
+                open_at, width, depth = index, 1, 1
+            elif text[open_at] not in (STRAIGHT, "'"):
                 depth += 1
         elif char in CLOSING and open_at >= 0:
             depth -= 1
             if depth <= 0:
-                spans.append(Quoted(open_at + 1, index, True))
+                spans.append(Quoted(open_at + width, index, True, width))
                 open_at = -1
+        index += 1
     if open_at >= 0 and not text[:open_at].strip():
         end = len(text.rstrip())
-        if end > open_at + 1:
-            spans.append(Quoted(open_at + 1, end, False))
+        if end > open_at + width:
+            spans.append(Quoted(open_at + width, end, False, width))
     return [span for span in spans if span.end - span.start >= 2]
 
 

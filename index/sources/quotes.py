@@ -14,24 +14,14 @@ quotes, never an error.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from index.models import Article, Paragraph, Quote, TextSpan
 from index.sources import quote_cues as cues
 from index.sources.quote_marks import Quoted, quoted_spans, sentence_starts
+from index.sources.reported_speech import Found, clause_end, indirect
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
-_TRAILING_PUNCTUATION = ".,;: "
-
-
-@dataclass(slots=True)
-class _Found:
-    start: int
-    end: int
-    direct: bool
-    cue: tuple[int, int] | None
-    who: tuple[int, int] | None
 
 
 def extract_quotes(article: Article) -> list[Quote]:
@@ -46,7 +36,7 @@ def extract_quotes(article: Article) -> list[Quote]:
     return quotes
 
 
-def _to_quote(paragraph: Paragraph, found: _Found, book: SpeakerBook) -> Quote:
+def _to_quote(paragraph: Paragraph, found: Found, book: SpeakerBook) -> Quote:
     text = paragraph.text
     mention = _span(paragraph, found.who) if found.who else None
     speaker = None
@@ -67,17 +57,17 @@ def _span(paragraph: Paragraph, bounds: tuple[int, int]) -> TextSpan:
     return TextSpan(paragraph.ordinal, start, end, paragraph.text[start:end])
 
 
-def _paragraph_quotes(text: str) -> list[_Found]:
+def _paragraph_quotes(text: str) -> list[Found]:
     label = cues.TRANSCRIPT_LABEL.match(text)
     if label is not None:
         # "PENCE: Well, look, ...": a transcript line is its speaker's words throughout.
-        end = _clause_end(text, len(text))
+        end = clause_end(text, len(text))
         if end - label.start("content") < 10:
             return []
-        return [_Found(label.start("content"), end, True, label.span("cue"), label.span("who"))]
+        return [Found(label.start("content"), end, True, label.span("cue"), label.span("who"))]
     marks = quoted_spans(text)
     starts = sentence_starts(text, marks)
-    found: list[_Found] = []
+    found: list[Found] = []
     covered_sentences: set[int] = set()
     index = 0
     while index < len(marks):
@@ -85,7 +75,7 @@ def _paragraph_quotes(text: str) -> list[_Found]:
         sentence = _sentence_of(starts, mark.start)
         sentence_start = starts[sentence]
         sentence_end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
-        after_end = _sentence_end_after(starts, mark.end + 2, len(text))
+        after_end = _sentence_end_after(starts, mark.end + mark.width + 1, len(text))
         result = _attribute(text, marks, index, sentence_start, sentence_end, after_end)
         if result is None:
             previous = found[-1] if found else None
@@ -103,9 +93,9 @@ def _paragraph_quotes(text: str) -> list[_Found]:
         end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
         if any(start <= m.start < end for m in marks):
             continue
-        indirect = _indirect(text, start, end)
-        if indirect is not None:
-            found.append(indirect)
+        reported = indirect(text, start, end)
+        if reported is not None:
+            found.append(reported)
     found.sort(key=lambda f: f.start)
     return found
 
@@ -133,10 +123,10 @@ def _attribute(
     sentence_start: int,
     sentence_end: int,
     after_end: int,
-) -> tuple[list[_Found], int] | None:
+) -> tuple[list[Found], int] | None:
     """The quote(s) that start with `marks[index]`, and the index of the next unused mark."""
     mark = marks[index]
-    before = text[sentence_start : max(sentence_start, mark.start - 1)]
+    before = text[sentence_start : max(sentence_start, mark.start - mark.width)]
     lead = cues.last_cue(before) or _participle_cue(before)
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
@@ -144,7 +134,7 @@ def _attribute(
         cue = (sentence_start + cue_start, sentence_start + cue_end)
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
-        words_after = text[mark.end + 1 : sentence_end].split()
+        words_after = text[mark.end + mark.width : sentence_end].split()
         # 'he said "budget reforms" would pay for it': quoted words inside a clause.
         in_a_clause = not rest.strip(" ") and len(words_after) >= 2
         if cues.INTRO_ONLY.match(rest) and not in_a_clause:
@@ -154,14 +144,14 @@ def _attribute(
                 # sentence is what he said.
                 mark = Quoted(sentence_start, mark.end, mark.closed)
             quote, following = _join_split(
-                text, marks, index, _Found(mark.start, mark.end, True, cue, who)
+                text, marks, index, Found(mark.start, mark.end, True, cue, who)
             )
             return [quote], following
         return _reported_clause(
             text, marks, index, sentence_start + rest_start, sentence_end, cue, who
         )
     embedded = bool(before.strip(" ,:;—-–(")) and not before.rstrip().endswith(":")
-    after_start = mark.end + 1 if mark.closed else mark.end
+    after_start = mark.end + mark.width if mark.closed else mark.end
     # "“Why?” Vitter demanded." is one sentence although a sentence could end after "?”".
     after = text[after_start : min(after_end, after_start + 240)]
     trail = (
@@ -188,15 +178,15 @@ def _attribute(
         return None
     who = (after_start + who_span[0], after_start + who_span[1])
     cue = (after_start + trail.start("cue"), after_start + trail.end("cue"))
-    quote, following = _join_split(text, marks, index, _Found(start, end, True, cue, who))
+    quote, following = _join_split(text, marks, index, Found(start, end, True, cue, who))
     found = [quote]
     tail_start = max(quote.end, who[1], cue[1])
     tail_end = sentence_end if tail_start < sentence_end else after_end
     added = cues.ADDING_CLAUSE.match(text, tail_start, tail_end)
     if added is not None and (following >= len(marks) or marks[following].start >= tail_end):
-        clause_end = _clause_end(text, tail_end)
-        if clause_end - added.start("content") > 10:
-            found.append(_Found(added.start("content"), clause_end, False, added.span("cue"), who))
+        added_end = clause_end(text, tail_end)
+        if added_end - added.start("content") > 10:
+            found.append(Found(added.start("content"), added_end, False, added.span("cue"), who))
     return found, following
 
 
@@ -214,9 +204,9 @@ def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | No
 
 def _trailing_cue(
     text: str, marks: list[Quoted], index: int, sentence_start: int, sentence_end: int
-) -> tuple[list[_Found], int] | None:
+) -> tuple[list[Found], int] | None:
     """'As a boss on “The Apprentice,” he demeaned women, according to insiders.'"""
-    end = _clause_end(text, sentence_end)
+    end = clause_end(text, sentence_end)
     sentence = text[sentence_start:end]
     match = cues.ACCORDING_TRAIL.match(sentence) or cues.INDIRECT_TRAIL.match(sentence)
     if match is None:
@@ -228,7 +218,7 @@ def _trailing_cue(
     while following < len(marks) and marks[following].start < sentence_end:
         following += 1
     return [
-        _Found(
+        Found(
             sentence_start + match.start("content"),
             sentence_start + match.end("content"),
             True,
@@ -245,7 +235,7 @@ def _subject_uses(
     before: str,
     sentence_start: int,
     sentence_end: int,
-) -> tuple[list[_Found], int] | None:
+) -> tuple[list[Found], int] | None:
     """Quoted words the sentence's subject uses ('Trump called the senator a "nasty guy"')."""
     subject = cues.SUBJECT_AT_START.match(before)
     if subject is None:
@@ -266,27 +256,28 @@ def _reported_clause(
     sentence_end: int,
     cue: tuple[int, int],
     who: tuple[int, int],
-) -> tuple[list[_Found], int]:
+) -> tuple[list[Found], int]:
     """A quoted phrase inside reported speech: the content is the reported clause."""
     while clause_start < len(text) and text[clause_start] in " ,":
         clause_start += 1
-    end = _clause_end(text, sentence_end)
+    end = clause_end(text, sentence_end)
     following = index + 1
     while following < len(marks) and marks[following].start < sentence_end:
         following += 1
     end = max(end, marks[following - 1].end)
-    return [_Found(clause_start, end, True, cue, who)], following
+    return [Found(clause_start, end, True, cue, who)], following
 
 
-def _join_split(text: str, marks: list[Quoted], index: int, quote: _Found) -> tuple[_Found, int]:
+def _join_split(text: str, marks: list[Quoted], index: int, quote: Found) -> tuple[Found, int]:
     """Extend a quote over the parts that follow its cue ("“A,” he said, “B.”")."""
     following = index + 1
     while following < len(marks):
-        between = text[marks[following - 1].end + 1 : max(0, marks[following].start - 1)]
+        previous, next_mark = marks[following - 1], marks[following]
+        between = text[previous.end + previous.width : max(0, next_mark.start - next_mark.width)]
         cue_end = quote.cue[1] if quote.cue else -1
         who_end = quote.who[1] if quote.who else -1
-        gap_start = max(marks[following - 1].end + 1, cue_end, who_end)
-        gap = text[gap_start : max(gap_start, marks[following].start - 1)]
+        gap_start = max(previous.end + previous.width, cue_end, who_end)
+        gap = text[gap_start : max(gap_start, next_mark.start - next_mark.width)]
         if not (
             _JOINER.match(between) or (gap_start < marks[following].start and _JOINER.match(gap))
         ):
@@ -294,56 +285,3 @@ def _join_split(text: str, marks: list[Quoted], index: int, quote: _Found) -> tu
         quote.end = marks[following].end
         following += 1
     return quote, following
-
-
-def _clause_end(text: str, sentence_end: int) -> int:
-    end = sentence_end
-    while end > 0 and text[end - 1] in _TRAILING_PUNCTUATION:
-        end -= 1
-    return end
-
-
-def _indirect(text: str, start: int, end: int) -> _Found | None:
-    """Reported speech in the sentence text[start:end] (which holds no quotation mark)."""
-    sentence = text[start : _clause_end(text, end)]
-    for pattern in (
-        cues.ACCORDING_LEAD,
-        cues.ACCORDING_TRAIL,
-        cues.INDIRECT_TRAIL,
-        cues.INDIRECT_TRAIL_VERB_FIRST,
-    ):
-        match = pattern.match(sentence)
-        if match is None or not _reports_clause(match.group("cue"), match.group("content")):
-            continue
-        who = cues.trim_mention(sentence, match.start("who"), match.end("who"))
-        if who is None:
-            continue
-        return _Found(
-            start + match.start("content"),
-            start + match.end("content"),
-            False,
-            (start + match.start("cue"), start + match.end("cue")),
-            (start + who[0], start + who[1]),
-        )
-    lead = cues.first_cue(sentence)
-    if lead is None:
-        return None
-    (cue_start, cue_end), (who_start, who_end) = lead
-    clause = cues.CLAUSE_AFTER_CUE.match(sentence, cue_end)
-    if clause is None or not _reports_clause(sentence[cue_start:cue_end], clause.group("content")):
-        return None
-    return _Found(
-        start + clause.start("content"),
-        start + clause.end("content"),
-        False,
-        (start + cue_start, start + cue_end),
-        (start + who_start, start + who_end),
-    )
-
-
-def _reports_clause(cue: str, content: str) -> bool:
-    """Whether `cue` reports `content` as said: a clause verb, or any cue with "that"."""
-    cue = cue.lower()
-    if content.startswith("to "):  # "agreed to meet": a plan, not something said
-        return False
-    return cue in cues.CLAUSE_VERBS or cue == "according to" or content.startswith("that ")

@@ -165,6 +165,18 @@ def test_odd_text_together_still_finds_the_clear_quotes() -> None:
     assert {"Ada Brook", "Olga Berg"} <= speakers
 
 
+def test_doubled_apostrophes_quote_like_double_quotes() -> None:
+    (quote,) = extract_quotes(article("''The pier is safe again,'' said harbour master Jo Lind."))
+    assert quote.content.text == "The pier is safe again,"
+    assert quote.speaker == "Jo Lind"
+
+
+def test_reported_speech_of_unnamed_sources() -> None:
+    (quote,) = extract_quotes(article("The talks will resume in March, sources said."))
+    assert quote.content.text == "The talks will resume in March"
+    assert quote.mention is not None and quote.mention.text == "sources"
+
+
 def test_accented_names_are_names() -> None:
     (quote,) = extract_quotes(article("“We will rebuild,” said Mayor François Lefèvre."))
     assert quote.speaker == "François Lefèvre"

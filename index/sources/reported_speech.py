@@ -1,0 +1,87 @@
+"""Reported speech: what a sentence says someone said, quotation marks or not ("Peskov said
+the reserve ...", "..., according to X"), and the record of a quote found in a paragraph.
+Part of `index.sources.quotes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.sources import quote_cues as cues
+
+_TRAILING_PUNCTUATION = ".,;: "
+
+
+@dataclass(slots=True)
+class Found:
+    """A quote found in one paragraph: character offsets into its text."""
+
+    start: int
+    end: int
+    direct: bool
+    cue: tuple[int, int] | None
+    who: tuple[int, int] | None
+
+
+def clause_end(text: str, sentence_end: int) -> int:
+    """`sentence_end` moved back over the punctuation and blanks that close the sentence."""
+    end = sentence_end
+    while end > 0 and text[end - 1] in _TRAILING_PUNCTUATION:
+        end -= 1
+    return end
+
+
+def indirect(text: str, start: int, end: int) -> Found | None:
+    """Reported speech in the sentence text[start:end] (which holds no quotation mark)."""
+    sentence = text[start : clause_end(text, end)]
+    lead = cues.first_cue(sentence)
+    # A sentence that opens with its speaker ("Phil Smith, a spokesman, said the union
+    # ...") is read from the front, before any "..., X said" at its end.
+    if lead is not None and not sentence[: lead[1][0]].strip():
+        found = _after_cue(sentence, start, lead)
+        if found is not None:
+            return found
+    for pattern in (
+        cues.ACCORDING_LEAD,
+        cues.ACCORDING_TRAIL,
+        cues.INDIRECT_TRAIL,
+        cues.INDIRECT_TRAIL_VERB_FIRST,
+    ):
+        match = pattern.match(sentence)
+        if match is None or not reports_clause(match.group("cue"), match.group("content")):
+            continue
+        who = cues.trim_mention(sentence, match.start("who"), match.end("who"))
+        if who is None:
+            continue
+        return Found(
+            start + match.start("content"),
+            start + match.end("content"),
+            False,
+            (start + match.start("cue"), start + match.end("cue")),
+            (start + who[0], start + who[1]),
+        )
+    return _after_cue(sentence, start, lead) if lead is not None else None
+
+
+def _after_cue(
+    sentence: str, start: int, lead: tuple[tuple[int, int], tuple[int, int]]
+) -> Found | None:
+    (cue_start, cue_end), (who_start, who_end) = lead
+    clause = cues.CLAUSE_AFTER_CUE.match(sentence, cue_end)
+    if clause is None or not reports_clause(sentence[cue_start:cue_end], clause.group("content")):
+        return None
+    return Found(
+        start + clause.start("content"),
+        start + clause.end("content"),
+        False,
+        (start + cue_start, start + cue_end),
+        (start + who_start, start + who_end),
+    )
+
+
+def reports_clause(cue: str, content: str) -> bool:
+    """Whether `cue` reports `content` as said: a clause verb, or any cue with "that"."""
+    cue = cue.lower()
+    if content.startswith("to "):  # "agreed to meet": a plan, not something said
+        return False
+    return cue in cues.CLAUSE_VERBS or cue == "according to" or content.startswith("that ")
