@@ -114,7 +114,7 @@ AFTER_VERB_FIRST = re.compile(
     rf"\A[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 AFTER_WHO_FIRST = re.compile(
-    rf"\A[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
 )
 AFTER_ACCORDING = re.compile(rf"\A[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
@@ -136,14 +136,14 @@ ADDING_CLAUSE = re.compile(
 # The subject at the start of a sentence and the verb that follows it, for quoted words
 # with no speech verb before them ('Trump called the senator a "nasty guy"').
 SUBJECT_AT_START = re.compile(
-    rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s+"
+    rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+"
     r"(?P<cue>(?:is\s+|was\s+)?(?!(?:of|for|in|on|at|by|with|from|about|into|over|than|to|"
     r"and|or|but|the|a|an|that|who|which|whose)\b)[a-z][\w\-]+)\b"
 )
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
-    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,90}}){{1,2}},)?{_AUX}\s*\Z")
+    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s*\Z")
     for kind in (
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
@@ -262,7 +262,8 @@ FUNCTION_WORDS = frozenset(
     """The A An And But Or So Yet In On At Of For From With By As If When While After Before
     Since Because Although Though That This These Those It Its He She They We I His Her
     Their Our Then Now Still Also However Meanwhile Instead Asked Speaking Earlier Later
-    Last Next You Your My Me Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
+    Last Next You Your My Me All Both Many Most Some Few Every Each No
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
 _WORD = re.compile(r"\S+")

@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from index.sources import quote_cues as cues
 
 _TRAILING_PUNCTUATION = ".,;: "
+_LONGEST_SENTENCE = 1000
+_PATTERNS = (
+    cues.ACCORDING_LEAD,
+    cues.ACCORDING_TRAIL,
+    cues.INDIRECT_TRAIL,
+    cues.INDIRECT_TRAIL_VERB_FIRST,
+)
 
 
 @dataclass(slots=True)
@@ -41,12 +48,10 @@ def indirect(text: str, start: int, end: int) -> Found | None:
         found = _after_cue(sentence, start, lead)
         if found is not None:
             return found
-    for pattern in (
-        cues.ACCORDING_LEAD,
-        cues.ACCORDING_TRAIL,
-        cues.INDIRECT_TRAIL,
-        cues.INDIRECT_TRAIL_VERB_FIRST,
-    ):
+    # The patterns below try every comma; a run-on "sentence" (a list, a table flattened
+    # into text) is left to the cue at its front.
+    patterns = () if len(sentence) > _LONGEST_SENTENCE else _PATTERNS
+    for pattern in patterns:
         match = pattern.match(sentence)
         if match is None or not reports_clause(match.group("cue"), match.group("content")):
             continue

@@ -92,8 +92,10 @@ class SpeakerBook:
                 continue
             name = " ".join(words)
             self._seen[name] = self._seen.get(name, 0) + 1
-            role = _ROLE_BEFORE_NAME.search(text, 0, match.start())
-            if role and role.end() == match.start():
+            # A window, not the whole text before the name: a search anchored at its end
+            # would otherwise scan the paragraph again for every name in it.
+            role = _ROLE_BEFORE_NAME.search(text[max(0, match.start() - 40) : match.start()])
+            if role:
                 self._roles.setdefault(role.group(1).lower(), name)
             after = _ROLE_AFTER_NAME.match(text[match.end() : match.end() + 120])
             if after:

@@ -190,10 +190,11 @@ def test_random_text_never_raises_and_stays_fast() -> None:
         " ".join(chooser.choice(words) for _ in range(chooser.randint(1, 300))) for _ in range(100)
     ]
     texts.append("said " * 3000)  # text of nothing but cues stays bounded
+    texts.append(", ".join(["Ana Ruiz"] * 1500) + " said that it rains.")  # and names
     source = article(*texts)
     started = time.perf_counter()
     quotes = extract_quotes(source)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 2
     assert_offsets_hold(quotes, source)
 
 
