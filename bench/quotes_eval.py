@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(json.dumps(predictions, ensure_ascii=False), encoding="utf-8")
         gold_dir = args.set
         if args.half != "all":
-            gold_dir = Path(scratch) / "gold"
+            gold_dir = Path(scratch) / f"{args.set.name}_{args.half}"
             gold_dir.mkdir()
             names = {p.name for p in files}
             lines = (args.set / "quotes.jsonl").read_text(encoding="utf-8").splitlines()
