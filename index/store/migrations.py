@@ -211,10 +211,13 @@ def recreate_schema(conn: sqlite3.Connection) -> None:
         sources = conn.execute("SELECT CAST(root AS TEXT), added_at FROM sources").fetchall()
     except sqlite3.Error:
         sources = []  # unreadable in this old shape: the build must be told the folders
-    # The full-text table first: dropping it drops its shadow tables.
+    # The full-text table first: dropping it drops its shadow tables. Then the newest
+    # first, so a table goes before those it refers to: dropping a table deletes its rows,
+    # and with foreign keys on, deleting from one whose parent is gone fails.
     conn.execute(f'DROP TABLE IF EXISTS "{FTS_TABLE}"')
     for (name,) in conn.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY rowid DESC"
     ).fetchall():
         conn.execute(f'DROP TABLE IF EXISTS "{name}"')
     apply_migrations(conn, 0)
