@@ -104,20 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = ask.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object (an array for -)")
     out.add_argument("--jsonl", action="store_true", help="one JSON object per question per line")
-    ask.add_argument(
-        "--article", type=_not_empty, help="only articles whose file or title contains this"
-    )
-    ask.add_argument("--source", type=_not_empty, help="only articles whose source contains this")
-    ask.add_argument(
-        "--since",
-        metavar="DATE",
-        help="only articles published on or after DATE (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM, YYYY)",
-    )
-    ask.add_argument(
-        "--until",
-        metavar="DATE",
-        help="only articles published on or before DATE (a month: all of it)",
-    )
+    _add_filters(ask)
     ask.add_argument(
         "--retriever",
         choices=("hybrid", "dense", "bm25"),
@@ -130,6 +117,26 @@ def build_parser() -> argparse.ArgumentParser:
         type=_not_empty,
         help="conversation file: follow-ups read in the context of earlier turns",
     )
+
+    quotes = sub.add_parser(
+        "quotes", parents=[common], help="quotes found in the library, newest article first"
+    )
+    quotes.add_argument(
+        "--speaker",
+        metavar="NAME",
+        type=_not_empty,
+        help='only quotes by NAME: "Peskov" or "Dmitry Peskov" (case and accents aside)',
+    )
+    quotes_out = quotes.add_mutually_exclusive_group()
+    quotes_out.add_argument("--json", action="store_true", help="one JSON array")
+    quotes_out.add_argument(
+        "--jsonl", action="store_true", help="one JSON object per quote per line"
+    )
+    _add_filters(quotes)
+    speakers = sub.add_parser(
+        "speakers", parents=[common], help="who is quoted: how often, in how many articles, when"
+    )
+    speakers.add_argument("--json", action="store_true", help="one JSON array")
 
     index = sub.add_parser("index", parents=[common], help="build, inspect or verify the index")
     index_sub = index.add_subparsers(
@@ -184,6 +191,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("chat", parents=[common], help="open the chat TUI (the default with no command)")
     return parser
+
+
+def _add_filters(command: argparse.ArgumentParser) -> None:
+    """--article, --source, --since, --until: which articles a command reads."""
+    command.add_argument(
+        "--article", type=_not_empty, help="only articles whose file or title contains this"
+    )
+    command.add_argument(
+        "--source", type=_not_empty, help="only articles whose source contains this"
+    )
+    command.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only articles published on or after DATE (YYYY-MM-DD, YYYY/MM/DD, YYYY-MM, YYYY)",
+    )
+    command.add_argument(
+        "--until",
+        metavar="DATE",
+        help="only articles published on or before DATE (a month: all of it)",
+    )
 
 
 FAST_EXIT_COMMANDS = frozenset({"ask"})

@@ -15,6 +15,7 @@ from index.errors import UsageError
 from index.models import Skipped
 from qa.answer import Answer
 from qa.conversation import Conversation
+from qa.first_use import wait_for_first_build
 from qa.library import (
     Library,
     check_question,
@@ -45,6 +46,11 @@ def dispatch(args: argparse.Namespace) -> int:
         ](args)
     if args.command == "eval":
         return run_eval(args)
+    if args.command in ("quotes", "speakers"):
+        from qa import quotes
+
+        command = quotes.list_quotes if args.command == "quotes" else quotes.list_speakers
+        return command(args, _ready_index)
     raise AssertionError(f"unknown command {args.command!r}")
 
 
@@ -71,6 +77,16 @@ def _ready_library(args: argparse.Namespace) -> Library:
     if needs_first_use(library):
         show_build(ensure_default_library(library, _say))
     return open_library_or_fail(library, _say)
+
+
+def _ready_index(args: argparse.Namespace) -> Path:
+    """The index folder asked for, with the default library created and indexed on first
+    use, and a first build of it that is running waited for (the model is not loaded)."""
+    library = _library(args)
+    if needs_first_use(library):
+        show_build(ensure_default_library(library, _say))
+    wait_for_first_build(library.index_dir, _say)
+    return library.index_dir
 
 
 def ask(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ from index.build.folder import (
 )
 from index.build.plan import check_index, plan_build
 from index.build.prepare import prepare_files
+from index.build.quotes import QuoteStep
 from index.build.read import ReadStep
 from index.build.scan import scan
 from index.build.split import SplitStep
@@ -54,7 +55,7 @@ __all__ = [
     "run_build",
 ]
 
-FILE_STEPS: tuple[StepFactory, ...] = (ReadStep, SplitStep, EmbedStep)
+FILE_STEPS: tuple[StepFactory, ...] = (ReadStep, SplitStep, QuoteStep, EmbedStep)
 """The steps every new or changed file passes through, in order. A new step (quotes,
 say) slots in here: after `SplitStep` it sees the file's articles and chunks; before
 `EmbedStep`, the model is fed while it works."""

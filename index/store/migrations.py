@@ -96,6 +96,45 @@ CREATE TABLE IF NOT EXISTS embeddings (
 );
 """
 
+# Quotes found at build time (index.build.quotes), read by `qa quotes` / `qa speakers`
+# (index.store.quotes). The content's paragraph is a row reference; the cue's and the
+# mention's are ordinals in the same article (every row goes with its article, so an
+# ordinal cannot dangle), which spares two more cascades and their indexes. `speaker_key`
+# and `speaker_last` are the name normalised for lookup (index.store.quotes.speaker_keys).
+# Quotes come from the articles' text, which a migration cannot parse (the store does not
+# import the extractor); so the last statement forgets each file's recorded identity:
+# the next build reads every file again as changed and extracts its quotes (its vectors
+# come from the embedding cache, nothing is embedded again). Until then `qa quotes` says
+# to run `qa index build` (the version is older) and `qa ask` answers as before.
+_SCHEMA_2 = """
+CREATE TABLE quotes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    paragraph_id INTEGER NOT NULL REFERENCES paragraphs (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    direct INTEGER NOT NULL CHECK (direct IN (0, 1)),
+    cue_paragraph INTEGER,
+    cue_start INTEGER,
+    cue_end INTEGER,
+    cue_text TEXT,
+    mention_paragraph INTEGER,
+    mention_start INTEGER,
+    mention_end INTEGER,
+    mention_text TEXT,
+    speaker TEXT,
+    speaker_key TEXT,
+    speaker_last TEXT
+);
+CREATE INDEX quotes_article ON quotes (article_id, position);
+CREATE INDEX quotes_paragraph ON quotes (paragraph_id);
+CREATE INDEX quotes_speaker_key ON quotes (speaker_key);
+CREATE INDEX quotes_speaker_last ON quotes (speaker_last);
+UPDATE articles SET file_sha = '', file_mtime_ns = -1;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -103,6 +142,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         _SCHEMA_1,
         tables=("meta", "sources", "articles", "paragraphs", "chunks", "embeddings"),
     ),
+    # Readable before: `qa ask` never reads quotes; `qa quotes` on an index without the
+    # table says to run `qa index build` (index.store.quotes.QuoteReader).
+    Migration(2, "quotes and their speakers", _SCHEMA_2, tables=("quotes",), readable_before=True),
 )
 """In order, numbered 1, 2, ... without gaps; append, never edit a released entry."""
 
@@ -169,10 +211,13 @@ def recreate_schema(conn: sqlite3.Connection) -> None:
         sources = conn.execute("SELECT CAST(root AS TEXT), added_at FROM sources").fetchall()
     except sqlite3.Error:
         sources = []  # unreadable in this old shape: the build must be told the folders
-    # The full-text table first: dropping it drops its shadow tables.
+    # The full-text table first: dropping it drops its shadow tables. Then the newest
+    # first, so a table goes before those it refers to: dropping a table deletes its rows,
+    # and with foreign keys on, deleting from one whose parent is gone fails.
     conn.execute(f'DROP TABLE IF EXISTS "{FTS_TABLE}"')
     for (name,) in conn.execute(
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY rowid DESC"
     ).fetchall():
         conn.execute(f'DROP TABLE IF EXISTS "{name}"')
     apply_migrations(conn, 0)

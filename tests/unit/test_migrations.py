@@ -1,8 +1,8 @@
 """Schema migrations: an index built by an older qa is upgraded in place by the next build,
 or refused in one line naming the fix; never called "newer". Real SQLite, model, FAISS.
 
-An older index is made honestly: built with today's list (version 1), then read by a qa
-whose list has test-only migrations appended (version 2 or 3)."""
+An older index is made honestly: built with today's list (version LATEST), then read by a
+qa whose list has test-only migrations appended (LATEST + 1 or + 2)."""
 
 from __future__ import annotations
 
@@ -25,12 +25,15 @@ from qa.library import Library
 
 QUESTIONS = ("What did mayor Duarte say?", "How much of the apricot harvest is left?")
 
-QUOTES = Migration(
-    2,
-    "quotes",
-    "CREATE TABLE quotes (id INTEGER PRIMARY KEY, paragraph_id INTEGER NOT NULL, text TEXT);\n"
-    "CREATE INDEX quotes_paragraph ON quotes (paragraph_id);\n",
-    tables=("quotes",),
+LATEST = migrations.latest_version()
+"""Today's schema version, before any test appends to the list."""
+
+NOTES = Migration(
+    LATEST + 1,
+    "notes",
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, paragraph_id INTEGER NOT NULL, text TEXT);\n"
+    "CREATE INDEX notes_paragraph ON notes (paragraph_id);\n",
+    tables=("notes",),
 )
 
 
@@ -39,7 +42,7 @@ def _count_words(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE paragraphs SET words = length(text) - length(replace(text, ' ', '')) + 1")
 
 
-WORDS = Migration(3, "words per paragraph", _count_words)
+WORDS = Migration(LATEST + 2, "words per paragraph", _count_words)
 
 
 def answers(index_dir: Path) -> list[tuple[str, int, str]]:
@@ -70,7 +73,7 @@ def version(index_dir: Path) -> str:
 def index(tmp_path: Path) -> Path:
     folder = tmp_path / "index"
     build(folder, make_library(tmp_path / "articles"))
-    assert version(folder) == "1"
+    assert version(folder) == str(LATEST)
     return folder
 
 
@@ -83,7 +86,7 @@ def test_an_older_index_is_migrated_by_the_next_build_and_answers_the_same(
 ) -> None:
     before = answers(index)
     generation = stored(index, "SELECT value FROM meta WHERE key = 'generation'")
-    with_migrations(monkeypatch, QUOTES, WORDS)
+    with_migrations(monkeypatch, NOTES, WORDS)
     with pytest.raises(SchemaTooOld) as refused:
         answers(index)  # a reader never migrates; it names the fix
     message = str(refused.value)
@@ -92,8 +95,8 @@ def test_an_older_index_is_migrated_by_the_next_build_and_answers_the_same(
 
     report = build(index)
     assert (report.unchanged, report.embedded) == (3, 0)
-    assert version(index) == "3"
-    assert stored(index, "SELECT COUNT(*) FROM quotes") == [(0,)]
+    assert version(index) == str(LATEST + 2)
+    assert stored(index, "SELECT COUNT(*) FROM notes") == [(0,)]
     assert stored(index, "SELECT MIN(words) FROM paragraphs")[0][0] > 1
     assert answers(index) == before
     assert verify_index(index) == []
@@ -108,9 +111,9 @@ def test_a_migration_alone_keeps_the_index_sound(
 ) -> None:
     """Migrated (by a build's first step) but not yet rebuilt: the digest was recorded again."""
     before = answers(index)
-    with_migrations(monkeypatch, QUOTES, WORDS)
+    with_migrations(monkeypatch, NOTES, WORDS)
     connect(index, create=True).close()
-    assert version(index) == "3"
+    assert version(index) == str(LATEST + 2)
     assert verify_index(index) == []
     snapshot = IndexSnapshot.open(index)
     snapshot.close()
@@ -122,19 +125,19 @@ def test_a_migration_that_fails_midway_leaves_the_old_version_answering(
 ) -> None:
     before = answers(index)
     broken = Migration(
-        2,
-        "quotes, then a statement that fails",
-        "CREATE TABLE quotes (id INTEGER PRIMARY KEY, text TEXT);\n"
-        "INSERT INTO quotes (text) SELECT text FROM paragraphs;\n"
-        "CREATE INDEX quotes_missing ON no_such_table (text);\n",
-        tables=("quotes",),
+        LATEST + 1,
+        "notes, then a statement that fails",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);\n"
+        "INSERT INTO notes (text) SELECT text FROM paragraphs;\n"
+        "CREATE INDEX notes_missing ON no_such_table (text);\n",
+        tables=("notes",),
     )
     with_migrations(monkeypatch, broken)
     with pytest.raises(SchemaTooOld) as failed:
         build(index)
     assert "unchanged" in str(failed.value) and "--full" in str(failed.value)
-    assert version(index) == "1"
-    assert stored(index, "SELECT name FROM sqlite_schema WHERE name = 'quotes'") == []
+    assert version(index) == str(LATEST)
+    assert stored(index, "SELECT name FROM sqlite_schema WHERE name = 'notes'") == []
     monkeypatch.undo()
     assert answers(index) == before
     assert verify_index(index) == []
@@ -144,40 +147,40 @@ def test_a_reader_answers_an_older_index_when_no_pending_migration_is_needed_to_
     index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = answers(index)
-    optional = Migration(2, "quotes", QUOTES.apply, tables=("quotes",), readable_before=True)
+    optional = Migration(LATEST + 1, "notes", NOTES.apply, tables=("notes",), readable_before=True)
     with_migrations(monkeypatch, optional)
     assert answers(index) == before
     assert verify_index(index) == []
-    assert version(index) == "1"
+    assert version(index) == str(LATEST)
 
 
 def test_a_newer_schema_still_says_upgrade(index: Path) -> None:
     conn = sqlite3.connect(index / "library.sqlite")
-    conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(LATEST + 1),))
     conn.commit()
     conn.close()
     with pytest.raises(SchemaTooNew, match="upgrade article-qa"):
         IndexSnapshot.open(index)
     with pytest.raises(SchemaTooNew, match="upgrade article-qa"):
         build(index)
-    assert version(index) == "2"
+    assert version(index) == str(LATEST + 1)
 
 
 def test_a_migration_that_cannot_run_in_place_asks_for_a_full_rebuild_which_makes_it(
     index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = answers(index)
-    rechunk = Migration(2, "new chunking", QUOTES.apply, tables=("quotes",), in_place=False)
+    rechunk = Migration(LATEST + 1, "new chunking", NOTES.apply, tables=("notes",), in_place=False)
     with_migrations(monkeypatch, rechunk)
     for attempt in (lambda: answers(index), lambda: build(index)):
         with pytest.raises(SchemaTooOld) as refused:
             attempt()
         assert "qa index build --full" in str(refused.value)
         assert "newer" not in str(refused.value)
-    assert version(index) == "1"
+    assert version(index) == str(LATEST)
     report = build(index, full=True)  # the folders it covered are kept
     assert report.articles == 3 and report.embedded > 0
-    assert version(index) == "2"
+    assert version(index) == str(LATEST + 1)
     assert answers(index) == before
     assert verify_index(index) == []
 
@@ -214,6 +217,6 @@ def test_a_version_older_than_any_migration_is_refused_in_one_line_then_rebuilt(
         assert "schema version 0" in line and "qa index build --full" in line, line
         assert "newer" not in line, line
     assert qa("index", "build", "--full", "--index", str(index)).returncode == 0
-    assert version(index) == "1"
+    assert version(index) == str(LATEST)
     assert answers(index) == before
     assert qa("index", "verify", "--index", str(index)).returncode == 0

@@ -98,6 +98,7 @@ def test_qa_ask_loads_no_build_pipeline(tmp_path: Path) -> None:
         "index.sources.registry",
         "index.store.writer",
         "index.sources.chunking",
+        "index.sources.quotes",
         "trafilatura",
     }
     assert not loaded & unwanted, loaded & unwanted
