@@ -7,8 +7,9 @@ Indexes it needs are made once and kept under bench/out/ (gitignored):
   HNSW graph, ~8 min the first time).
 
     python bench/run.py           # everything (first run: ~30 min; later: ~10 min)
-    python bench/run.py --quick   # ~2-3 min: 20k synthetic instead of 100k/1M, 3 cold
-                                  # runs, 200-article build; same table, smaller figures
+    python bench/run.py --quick   # ~4-5 min: 20k synthetic instead of 100k/1M, 3 cold
+                                  # runs, 200-article build, 12 PolNeAR articles for the
+                                  # cost of quotes; same table, smaller figures
 
 Set QA_SHARED_DIR if the shared data is not in `shared/` beside the repository.
 """
@@ -226,7 +227,40 @@ def main(argv: list[str]) -> int:
     )
     rows.append(("  peak RSS", f"{build['peak_rss_mb']:.0f} MB", "", ""))
 
-    # 5. TUI first paint.
+    # 5. What quote extraction (issue 10) adds to a full build: short articles, and news,
+    # which quotes far more than SQuAD does.
+    rounds = "2" if args.quick else "3"
+    cost = worker(
+        "quote-cost",
+        "--short",
+        "200",
+        "--eval",
+        str(EVAL),
+        "--work",
+        str(OUT / "quote-cost"),
+        "--rounds",
+        rounds,
+    )
+    rows += quote_cost_rows("200 short articles", cost)
+    polnear = EVAL / "quotes_polnear_dev" / "articles"
+    if polnear.is_dir():
+        stride = 7 if args.quick else 1  # 12 of the 84 articles: a full build is ~1 min
+        cost = worker(
+            "quote-cost",
+            "--folder",
+            str(polnear),
+            "--stride",
+            str(stride),
+            "--work",
+            str(OUT / "quote-cost"),
+            "--rounds",
+            rounds,
+        )
+        rows += quote_cost_rows("PolNeAR dev news", cost)
+    else:
+        rows.append(("build cost of quotes, PolNeAR dev", f"skipped: no {polnear}", "", ""))
+
+    # 6. TUI first paint.
     if (ROOT / "tui" / "app.py").exists():
         paints = []
         for _ in range(5):
@@ -247,6 +281,29 @@ def main(argv: list[str]) -> int:
 
     print_table(rows, args.quick)
     return 0
+
+
+def quote_cost_rows(label: str, cost: dict) -> list[tuple[str, str, str, str]]:
+    """The table's rows for one `quote-cost` worker's figures."""
+    ratio = cost["ratio_median"]
+    return [
+        (
+            f"build cost of quotes, {label} ({cost['articles']} articles, {cost['texts']} texts)",
+            f"{cost['with_s']:.1f} s with vs {cost['without_s']:.1f} s without QuoteStep: "
+            f"{ratio:.3f}x (CPU {cost['cpu_ratio_median']:.3f}x; "
+            f"median of {len(cost['with_runs_s'])})",
+            "<= 1.15x",
+            _ok(ratio <= 1.15),
+        ),
+        (
+            "  extract_quotes alone, in process",
+            f"{cost['extract_ms_per_paragraph']:.2f} ms per paragraph ({cost['paragraphs']} "
+            f"paragraphs, {cost['quotes']} quotes) = {cost['extract_share_of_build']:.1%} "
+            "of the build",
+            "",
+            "",
+        ),
+    ]
 
 
 def _ok(met: bool) -> str:

@@ -6,6 +6,7 @@ prints the table.
 
     python bench/workers.py latency --index DIR [--squad QUESTIONS.jsonl] [--n 200]
     python bench/workers.py build --articles N --work DIR --eval DIR
+    python bench/workers.py quote-cost --work DIR (--short N --eval DIR | --folder DIR)
     python bench/workers.py tui --index DIR
 """
 
@@ -22,7 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
+
+    from index.build.context import StepFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT, ROOT / "bench"):
@@ -235,6 +240,107 @@ def build(args: argparse.Namespace) -> dict:
     }
 
 
+def quote_cost(args: argparse.Namespace) -> dict:
+    """What quote extraction adds to a full build: the build with every `FILE_STEPS` step
+    against the same build without `QuoteStep`, and `extract_quotes` alone per paragraph.
+
+    The library is `--short` N short articles (as `build`), or the files of `--folder`
+    (every `--stride`-th, sorted by name). As in `build`, the machine is shared: builds
+    without quotes alternate with builds with them (without, with, without, ..., without),
+    each build with quotes is set against the mean of the two either side, and medians
+    are reported. Before any timed build the extractor, the model and the build's code
+    paths are warmed, so that no timed build pays a first-use cost the others do not.
+    """
+    import sqlite3
+
+    import numpy as np
+
+    from index.build.quotes import QuoteStep
+    from index.build.run import FILE_STEPS, build_index, run_build
+    from index.embedding.embed import load_embedder
+    from index.sources.quotes import extract_quotes
+    from index.sources.readers import read_articles
+    from index.store.quotes import QUOTES_TABLE
+    from index.store.schema import db_path
+
+    work = Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    articles_dir = work / "articles"
+    if args.short:
+        short_articles(Path(args.eval), args.short, articles_dir)
+    else:
+        articles_dir.mkdir(parents=True)
+        for path in sorted(p for p in Path(args.folder).iterdir() if p.is_file())[:: args.stride]:
+            shutil.copyfile(path, articles_dir / path.name)
+    files = sorted(articles_dir.iterdir())
+    articles = [a for path in files for a in read_articles(path, articles_dir)]
+    paragraphs = sum(len(a.paragraphs) for a in articles)
+    without = tuple(step for step in FILE_STEPS if step is not QuoteStep)
+    assert len(without) == len(FILE_STEPS) - 1, "FILE_STEPS holds no QuoteStep"
+
+    extractions, quotes = [], 0
+    for _ in range(max(3, args.rounds)):
+        started = time.perf_counter()
+        quotes = sum(len(extract_quotes(article)) for article in articles)
+        extractions.append(time.perf_counter() - started)
+
+    embedder = load_embedder()
+    embedder.warm()
+    embedder.encode(["warm up the session"])
+    warm_dir = work / "warm-articles"
+    warm_dir.mkdir()
+    for path in files[:2]:
+        shutil.copyfile(path, warm_dir / path.name)
+    run_build(build_index(work / "index-warm", [warm_dir], embedder=embedder))
+
+    def timed(steps: Sequence[StepFactory], name: str) -> tuple[float, float, int, int]:
+        """(wall s, CPU s, texts embedded, quotes stored) of one full build."""
+        index_dir = work / name
+        started, cpu = time.perf_counter(), time.process_time()
+        report = run_build(
+            build_index(index_dir, [articles_dir], embedder=embedder, file_steps=steps)
+        )
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        with sqlite3.connect(db_path(index_dir)) as conn:
+            stored = conn.execute(f"SELECT count(*) FROM {QUOTES_TABLE}").fetchone()[0]
+        shutil.rmtree(index_dir)
+        return wall, cpu, report.embedded, stored
+
+    plain = [timed(without, "index-without-0")]
+    quoting: list[tuple[float, float, int, int]] = []
+    for round_ in range(args.rounds):
+        quoting.append(timed(FILE_STEPS, f"index-with-{round_}"))
+        plain.append(timed(without, f"index-without-{round_ + 1}"))
+    assert len({run[2] for run in plain + quoting}) == 1, "the builds embedded different texts"
+    assert all(run[3] == 0 for run in plain), "a build without QuoteStep stored quotes"
+    assert all(run[3] == quoting[0][3] for run in quoting), "builds stored different quotes"
+
+    def ratios(column: int) -> list[float]:
+        return [
+            quoting[i][column] / ((plain[i][column] + plain[i + 1][column]) / 2)
+            for i in range(args.rounds)
+        ]
+
+    without_s = float(np.median([run[0] for run in plain]))
+    extraction_s = float(np.median(extractions))
+    return {
+        "articles": len(articles),
+        "paragraphs": paragraphs,
+        "quotes": quotes,
+        "stored_quotes": quoting[0][3],
+        "texts": plain[0][2],
+        "with_s": float(np.median([run[0] for run in quoting])),
+        "without_s": without_s,
+        "with_runs_s": [round(run[0], 2) for run in quoting],
+        "without_runs_s": [round(run[0], 2) for run in plain],
+        "ratio_median": float(np.median(ratios(0))),
+        "cpu_ratio_median": float(np.median(ratios(1))),
+        "extract_ms_per_paragraph": 1000 * extraction_s / max(1, paragraphs),
+        "extract_share_of_build": extraction_s / without_s,
+        "load_average": os.getloadavg()[0],
+    }
+
+
 def _last(events: object) -> object:
     final = None
     for event in events:  # type: ignore[attr-defined]
@@ -275,10 +381,19 @@ def main() -> int:
     bld.add_argument("--work", required=True)
     bld.add_argument("--eval", required=True)
     bld.add_argument("--rounds", type=int, default=3, help="full builds, between raw runs")
+    cost = sub.add_parser("quote-cost")
+    cost.add_argument("--work", required=True)
+    library = cost.add_mutually_exclusive_group(required=True)
+    library.add_argument("--short", type=int, help="this many short articles (needs --eval)")
+    library.add_argument("--folder", help="a folder of articles, e.g. PolNeAR dev")
+    cost.add_argument("--eval")
+    cost.add_argument("--stride", type=int, default=1, help="every k-th file of --folder")
+    cost.add_argument("--rounds", type=int, default=3, help="builds with quotes, between others")
     paint = sub.add_parser("tui")
     paint.add_argument("--index", required=True)
     args = parser.parse_args()
-    result = {"latency": latency, "build": build, "tui": tui}[args.worker](args)
+    workers = {"latency": latency, "build": build, "quote-cost": quote_cost, "tui": tui}
+    result = workers[args.worker](args)
     print(json.dumps(result))
     return 0
 
