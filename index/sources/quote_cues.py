@@ -69,7 +69,7 @@ _CAP = (
     r"(?:[’'][A-Z](?:[^\W\d_]|-)*)?\.?)"
 )
 NAME = (
-    rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP}){{0,6}}"
+    rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP}){{0,6}}"
     r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
 )
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ii]t)"

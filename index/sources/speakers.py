@@ -12,11 +12,14 @@ import re
 
 from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PRONOUNS
 
-_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:de|van|von|bin|al|da|del|la|le)?\s*{_CAP})*")
+# A particle is followed by its own whitespace: `\s+particle?\s*` could split one long run
+# of spaces two ways at every point, quadratic in its length (a heading padded with 300k
+# spaces took minutes).
+_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*")
 _TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
 _ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\s+\Z")
 _ROLE_AFTER_NAME = re.compile(
-    r"\A,\s+(?:the|a|an|his|her)?\s*(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
+    r"\A,\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
 )
 _PARENTHESES = re.compile(r"\([^)]*\)?")
 _POSSESSIVE_TAIL = re.compile(r"[’']s\Z")
