@@ -24,9 +24,20 @@ from index.sources.speakers import SpeakerBook
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
 
+MAX_QUOTED_PARAGRAPH = 20_000
+"""Characters a paragraph may hold and still be searched for quotes. News paragraphs run
+to a few hundred; past this it is a table, a dump or an attack, and the rules' cost must
+not follow it (text from files is untrusted)."""
+
+
 def extract_quotes(article: Article) -> list[Quote]:
-    """Every quote of `article` in reading order; boilerplate paragraphs are skipped."""
-    paragraphs = [p for p in article.paragraphs if not p.boilerplate and p.text.strip()]
+    """Every quote of `article` in reading order; boilerplate and oversized paragraphs are
+    skipped."""
+    paragraphs = [
+        p
+        for p in article.paragraphs
+        if not p.boilerplate and p.text.strip() and len(p.text) <= MAX_QUOTED_PARAGRAPH
+    ]
     book = SpeakerBook([article.title, *(p.text for p in paragraphs)])
     quotes: list[Quote] = []
     for paragraph in paragraphs:

@@ -12,7 +12,7 @@ from library_fixtures import SAMPLE
 
 from index.locations import sample_dir
 from index.models import Article, Paragraph, Quote
-from index.sources.quotes import extract_quotes
+from index.sources.quotes import MAX_QUOTED_PARAGRAPH, extract_quotes
 from index.sources.readers import read_articles
 
 
@@ -196,6 +196,14 @@ def test_random_text_never_raises_and_stays_fast() -> None:
     quotes = extract_quotes(source)
     assert time.perf_counter() - started < 2
     assert_offsets_hold(quotes, source)
+
+
+def test_an_oversized_paragraph_is_not_searched_and_the_rest_are() -> None:
+    said = "“We will stay,” said Jane Doe."
+    padded = said + " and more" * (MAX_QUOTED_PARAGRAPH // 9)
+    found = extract_quotes(article(padded, said))
+    assert [quote.content.paragraph for quote in found] == [1]
+    assert found[0].speaker == "Jane Doe"
 
 
 def test_boilerplate_paragraphs_are_skipped() -> None:
