@@ -9,10 +9,12 @@ question's answer also carries the speaker's stored quotes (`QuoteRecord`s, show
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from index.models import TextSpan
-from index.store.quotes import QuoteRecord
+if TYPE_CHECKING:
+    # Types only: what imports an answer (the TUI's first frame) need not load the store.
+    from index.models import TextSpan
+    from index.store.quotes import QuoteRecord
 
 
 @dataclass(frozen=True)
