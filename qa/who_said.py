@@ -93,7 +93,8 @@ def asked_speaker(question: str) -> SpeakerQuestion | None:
     if any(w.lower() in _PRONOUNS or w.lower() in _LEADING for w in before):
         # "What did he say?" (a follow-up rewrites the pronoun first), "Who said ...?".
         return None
-    topic = [t for t in terms(" ".join(words[verb + 1 :])) if t not in _TOPIC_FILLERS]
+    rest = [w for w in words[verb + 1 :] if w.lower() not in _TOPIC_FILLERS]
+    topic = terms(" ".join(rest))
     return SpeakerQuestion(" ".join(before), tuple(dict.fromkeys(topic)))
 
 
