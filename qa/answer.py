@@ -1,13 +1,20 @@
 """The answer to a question: ranked hits, each with a checkable citation and highlights.
 
 These frozen dataclasses are the public result type of `qa`: the CLI prints them, the
-TUI draws them, and `to_json` is the documented, stable JSON schema.
+TUI draws them, and `to_json` is the documented, stable JSON schema. A who-said-what
+question's answer also carries the speaker's stored quotes (`QuoteRecord`s, shown as
+`quote_json` gives them, the same objects as `qa quotes --json`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Types only: what imports an answer (the TUI's first frame) need not load the store.
+    from index.models import TextSpan
+    from index.store.quotes import QuoteRecord
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,9 @@ class Answer:
     notice: str | None = None
     """Why there are no hits, when a cause shows: a filter that excludes every article
     (named, with how many it excluded), an empty library... (see `qa.notices`)."""
+    quotes: tuple[QuoteRecord, ...] = field(default=())
+    """For a question asking what someone said (`qa.who_said`): their quotes, most
+    relevant to the rest of the question first, then newest; empty for any other."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,5 +133,40 @@ class Answer:
             "searched": self.searched or self.question,
             "confident": self.confident,
             "notice": self.notice,
+            "quotes": [quote_json(q) for q in self.quotes],
             "hits": [hit.to_json() for hit in self.hits],
         }
+
+
+def citation_of(quote: QuoteRecord) -> Citation:
+    """The quote's citation, as a passage is cited: its span is the content's."""
+    article = quote.article
+    return Citation(
+        article=article.key,
+        path=article.path,
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        published=article.published,
+        paragraph=quote.paragraph,
+        start=quote.start,
+        end=quote.end,
+        article_id=article.id,
+    )
+
+
+def _span_json(span: TextSpan | None) -> dict[str, Any] | None:
+    if span is None:
+        return None
+    return {"paragraph": span.paragraph, "start": span.start, "end": span.end, "text": span.text}
+
+
+def quote_json(quote: QuoteRecord) -> dict[str, Any]:
+    """A quote's JSON object (README, "JSON output"), in `qa quotes` and `qa ask` alike."""
+    return {
+        "text": quote.text,
+        "direct": quote.direct,
+        "citation": citation_of(quote).to_json(),
+        "speaker": {"name": quote.speaker, "mention": _span_json(quote.mention)},
+        "cue": _span_json(quote.cue),
+    }

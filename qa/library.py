@@ -33,6 +33,7 @@ from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
 from qa.scoring import DEFAULT_CONFIDENCE
+from qa.who_said import asked_speaker, rank_quotes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -130,6 +131,9 @@ class Library:
             self.snapshot()
             query_vector = self.embedder.encode([text])[0]
         notice = None
+        # Read from the searched text: a follow-up ("What else did he say?") names whom.
+        asked = asked_speaker(text)
+        quotes = []
         with self._lock:
             snapshot = self.snapshot()
             ranked = rank_passages(
@@ -137,6 +141,9 @@ class Library:
             )
             if not ranked:
                 notice = explain_empty(snapshot, self.index_dir, filters, mode, option_prefix)
+            if asked is not None:
+                found = snapshot.quotes_by(asked.speaker, filters)
+                quotes = rank_quotes(snapshot, found, asked.topic, query_vector)
         hits = _collapse_duplicates(ranked, k)
         return Answer(
             question=question,
@@ -145,6 +152,7 @@ class Library:
             confident=is_confident(ranked),
             seconds=time.perf_counter() - started,
             notice=notice,
+            quotes=tuple(quotes),
         )
 
     def encode_questions(self, texts: Sequence[str]) -> np.ndarray:

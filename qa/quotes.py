@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import UsageError
-from index.models import TextSpan
 from index.store.filters import ArticleFilter
 from index.store.quotes import QuoteReader, QuoteRecord, SpeakerRecord, speaker_keys
-from qa.answer import Citation
+
+# Re-exported (the `x as x` form): an answer carries quotes too, so they live there.
+from qa.answer import citation_of as citation_of
+from qa.answer import quote_json as quote_json
 from qa.retrieve import Filters
 from qa.terminal import json_text, visible
 
@@ -94,39 +96,6 @@ def _why_none(args: argparse.Namespace, filters: ArticleFilter) -> str:
     for name, value in filters.criteria().items():
         asked.append(f"--{name} {getattr(value, name)}")
     return " " + ", ".join(visible(part) for part in asked) if asked else " in the library"
-
-
-def citation_of(quote: QuoteRecord) -> Citation:
-    """The quote's citation, as `qa ask` cites a passage: its span is the content's."""
-    article = quote.article
-    return Citation(
-        article=article.key,
-        path=article.path,
-        title=article.title,
-        source=article.source,
-        url=article.url,
-        published=article.published,
-        paragraph=quote.paragraph,
-        start=quote.start,
-        end=quote.end,
-        article_id=article.id,
-    )
-
-
-def _span_json(span: TextSpan | None) -> dict[str, Any] | None:
-    if span is None:
-        return None
-    return {"paragraph": span.paragraph, "start": span.start, "end": span.end, "text": span.text}
-
-
-def quote_json(quote: QuoteRecord) -> dict[str, Any]:
-    return {
-        "text": quote.text,
-        "direct": quote.direct,
-        "citation": citation_of(quote).to_json(),
-        "speaker": {"name": quote.speaker, "mention": _span_json(quote.mention)},
-        "cue": _span_json(quote.cue),
-    }
 
 
 def speaker_json(speaker: SpeakerRecord) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from qa.answer import Answer, Hit
+from qa.quotes import render_quote
 from qa.terminal import visible
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
     lines = []
     if answer.searched and answer.searched != answer.question:
         lines.append(f"(searched: {visible(answer.searched)})")
+    if answer.quotes:
+        # A who-said-what question: the speaker's own words come before the passages.
+        lines.append("Quotes:")
+        lines.extend(f"{render_quote(quote)}\n" for quote in answer.quotes)
+        lines.append("Passages:")
     if not answer.hits:
         # One line saying why, never "no confident answer" over an empty list. The
         # notice quotes filter values the user typed: escaped like everything shown.

@@ -109,6 +109,18 @@ def to_markdown(turns: list[Turn], *, library: str, now: datetime) -> str:
             lines += ["_(no answer)_", ""]
             continue
         answer = turn.answer
+        if answer.quotes:
+            from qa.answer import citation_of
+
+            lines += ["**Quotes:**", ""]
+            for quote in answer.quotes:
+                said = f"“{quote.text}”" if quote.direct else f"(reported) {quote.text}"
+                cue = f" ({quote.cue.text})" if quote.cue else ""
+                lines += [
+                    f"{visible(quote.speaker or 'someone')}{visible(cue)}: {visible(said)}  ",
+                    f"{full_citation(citation_of(quote))}",
+                    "",
+                ]
         if not answer.hits:
             why = f": {visible(answer.notice)}" if answer.notice else "."
             lines += [f"No passages found{why}", ""]

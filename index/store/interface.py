@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from index.store.filters import ArticleFilter
+    from index.store.quotes import QuoteRecord
     from index.store.records import ArticleCounts, ChunkLayout, IndexInfo
 
 
@@ -76,4 +77,10 @@ class Store(Protocol):
 
     def article_counts(self) -> ArticleCounts:
         """Articles in all, undated and without a source: why a filter kept none."""
+        ...
+
+    def quotes_by(self, speaker: str, where: ArticleFilter | None = None) -> list[QuoteRecord]:
+        """Quotes of whoever `speaker` names (a name, a last name, or a phrase their name
+        or a mention of them holds: `index.store.quotes.speaker_quotes`), among `where`'s
+        articles, newest first; none from an index built before quotes were stored."""
         ...

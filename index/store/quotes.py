@@ -9,7 +9,8 @@ extractor could only attribute to "Peskov").
 
 `QuoteReader` reads one committed generation, checked as a load checks it (metadata and
 content digest), without the vector file or the model: listing quotes needs neither.
-The asking path does not import this module.
+Asking reads quotes through its store instead (`IndexSnapshot.quotes_by`, which calls
+`speaker_quotes` here on its own connection); neither imports the extractor.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class QuoteRecord:
     speaker: str | None
     mention: TextSpan | None
     cue: TextSpan | None
+    paragraph_id: int = 0
+    """Store id of that paragraph (`index.store.keys`), for its chunks' stored vectors."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ _LIST_SQL = (
     "SELECT q.text, q.direct, p.ordinal, q.start, q.end, q.speaker, "
     "q.cue_paragraph, q.cue_start, q.cue_end, q.cue_text, "
     "q.mention_paragraph, q.mention_start, q.mention_end, q.mention_text, "
-    "a.id, a.key, a.path, a.title, a.source, a.url, a.published "
+    "a.id, a.key, a.path, a.title, a.source, a.url, a.published, q.paragraph_id "
     "FROM quotes q JOIN articles a ON a.id = q.article_id "
     "JOIN paragraphs p ON p.id = q.paragraph_id WHERE "
 )
@@ -126,6 +129,17 @@ _LIST_SQL = (
 _LIST_ORDER = " ORDER BY a.published IS NULL, a.published DESC, a.key, a.id, q.position"
 _SPEAKER_SQL = " AND (q.speaker_key IN (?, ?) OR q.speaker_last = ?)"
 """Parameters: the name's key, its last name's key, the name's key."""
+_NAME_HOLDS_SQL = " AND (' ' || q.speaker_key || ' ') LIKE ?"
+"""Parameter: ' % key % ': a speaker whose name holds the words ("Kremlin" in "Kremlin
+press office"). Keys are letters, digits and single spaces, never a LIKE wildcard."""
+_MENTIONS_SQL = (
+    "SELECT DISTINCT speaker_key, mention_text FROM quotes "
+    "WHERE speaker_key IS NOT NULL AND mention_text LIKE ? LIMIT 1000"
+)
+"""Parameter: '%word%', a word of the phrase; the phrase itself is checked on the keys."""
+_SPEAKERS_SQL = " AND q.speaker_key IN ({})"
+QUOTES_READ = 1000
+"""The most quotes of one speaker a question reads (the newest): more are never shown."""
 
 
 class QuoteReader:
@@ -211,22 +225,66 @@ class QuoteReader:
         return int(row.fetchone()[0])
 
 
+def has_quotes(conn: sqlite3.Connection, index_dir: Path) -> bool:
+    """Whether the generation `conn` reads has the quotes table (a build added it)."""
+    return stored_version(conn, index_dir) >= QUOTES_VERSION
+
+
+def speaker_quotes(
+    conn: sqlite3.Connection, speaker: str, where: ArticleFilter | None = None, base: int = 0
+) -> list[QuoteRecord]:
+    """Quotes of whoever `speaker` names, newest article first, each article's in order.
+
+    Tried in turn, each only when the one before finds nothing (the first uses the
+    indexes; the others read the quotes table through): the full or last name, as
+    `QuoteReader.quotes` matches it; a speaker whose name holds the phrase ("Kremlin");
+    the speakers once named by a mention holding it ("Putin's spokesman Dmitry Peskov").
+    Ids are store ids, `base` added (`index.store.keys`).
+    """
+    key, last = speaker_keys(speaker)
+    if not key:
+        return []
+    condition, params = article_condition(where or ArticleFilter())
+    sql = _LIST_SQL + condition
+
+    def read(extra: str, values: tuple[str, ...]) -> list[QuoteRecord]:
+        rows = conn.execute(f"{sql}{extra}{_LIST_ORDER} LIMIT {QUOTES_READ}", (*params, *values))
+        return [_record(row, base) for row in rows]
+
+    found = read(_SPEAKER_SQL, (key, last, key))
+    if not found:
+        found = read(_NAME_HOLDS_SQL, (f"% {key} %",))
+    if not found:
+        wanted = f" {key} "
+        mentioned = {
+            name
+            for name, mention in conn.execute(_MENTIONS_SQL, (f"%{key.split()[-1]}%",))
+            if wanted in f" {speaker_keys(mention)[0]} "
+        }
+        if mentioned:
+            names = tuple(sorted(mentioned))
+            found = read(_SPEAKERS_SQL.format(",".join("?" * len(names))), names)
+    return found
+
+
 def _span(paragraph: int | None, start: int, end: int, text: str) -> TextSpan | None:
     return None if paragraph is None else TextSpan(paragraph, start, end, text)
 
 
-def _record(row: tuple) -> QuoteRecord:
+def _record(row: tuple, base: int = 0) -> QuoteRecord:
     (text, direct, ordinal, start, end, speaker, *spans) = row[:14]
+    article_id, *cited = row[14:21]
     return QuoteRecord(
         text=text,
         direct=bool(direct),
-        article=ArticleRef(*row[14:]),
+        article=ArticleRef(article_id + base, *cited),
         paragraph=ordinal,
         start=start,
         end=end,
         speaker=speaker,
         cue=_span(*spans[:4]),
         mention=_span(*spans[4:]),
+        paragraph_id=row[21] + base,
     )
 
 

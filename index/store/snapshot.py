@@ -30,6 +30,7 @@ from index.store.queries import (
     LEXICAL_SQL,
     article_condition,
 )
+from index.store.quotes import QuoteRecord, has_quotes, speaker_quotes
 from index.store.records import ArticleCounts, ArticleRef, ChunkLayout, ParagraphEntry
 
 # Re-exported (the `x as x` form): `qa` names it from here.
@@ -86,6 +87,8 @@ class IndexSnapshot:
             raise ValueError(f"{index_dir}: too many chunks for store ids (index.store.keys)")
         self._frequencies: dict[str, int] = {}
         self._layouts: dict[int, ParagraphEntry] = {}
+        self._has_quotes: bool | None = None
+        """Known once a question asks for quotes; a question that does not costs nothing."""
         # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
         # Read-only where the folder cannot be written, like `conn` (index.store.schema).
         self._probe = open_database(index_dir)
@@ -367,6 +370,16 @@ class IndexSnapshot:
             (article_id - self._base,),
         )
         return [(int(o), t, bool(b)) for o, t, b in rows]
+
+    def quotes_by(self, speaker: str, where: ArticleFilter | None = None) -> list[QuoteRecord]:
+        """Quotes of whoever `speaker` names (`index.store.quotes.speaker_quotes`), newest
+        first; none when this generation predates the quotes table (migration 2 is
+        readable before: such an index answers questions as it always did)."""
+        if self._has_quotes is None:
+            self._has_quotes = has_quotes(self._conn, self.index_dir)
+        if not self._has_quotes:
+            return []
+        return speaker_quotes(self._conn, speaker, where, self._base)
 
     def count_articles(self, where: ArticleFilter | None = None) -> int:
         """Articles a filter keeps (to say what it excluded); all of them without one."""

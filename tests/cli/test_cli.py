@@ -63,7 +63,8 @@ def test_default_library_answers_peskov_on_first_use(tmp_path: Path) -> None:
 def test_text_answer_marks_the_best_sentence(default_home: dict) -> None:
     result = qa("ask", "What did Peskov say?", "-k", "2", env=default_home)
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    # His quotes come first (tests/cli/test_ask_quotes.py), then the passages.
+    lines = result.stdout.split("\nPassages:\n")[-1].splitlines()
     assert lines[0].startswith("1. [")
     assert "paragraph" in lines[0] and SAMPLE in lines[0]
     assert "**" in result.stdout

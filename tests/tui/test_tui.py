@@ -167,7 +167,9 @@ async def test_copy_citation_and_export_transcript(index_dir: Path, tmp_path: Pa
         await wait_ready(pilot)
         view = await ask(pilot, "What did Peskov say?")
         await pilot.press("tab", "c")
-        hit = view.cards[0].hit
+        # Tab enters the first card: Peskov's first quote, before the passages.
+        assert isinstance(app.focused, AnswerCard) and view.quote_cards
+        hit = app.focused.hit
         assert app.clipboard.startswith(hit.citation.label())
         await pilot.press("escape")
         assert isinstance(app.focused, Input)

@@ -272,7 +272,7 @@ class ChatScreen(Screen[None]):
         box = self.query_one(QuestionInput)
         if self.focused is box or self.focused is None:
             for turn in reversed(self.turns):
-                cards = self.views[turn.number].cards
+                cards = self.views[turn.number].all_cards
                 if cards:
                     cards[0].focus()
                     return

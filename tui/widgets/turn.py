@@ -1,8 +1,10 @@
 """A turn of the chat: the question, the answer line, and the ranked passages as cards.
 
-Cards are focusable so the keyboard can walk them (Up/Down), open one (Enter) or copy
-its citation (c); a click opens it too. Styles name theme variables only, so light and
-dark themes both read well.
+A who-said-what question's answer shows the speaker's quotes first, as quote cards
+(speaker, date, source, the words, the cue). Cards are focusable so the keyboard can
+walk them (Up/Down), open one (Enter: the reader at the cited paragraph) or copy its
+citation (c); a click opens it too. Styles name theme variables only, so light and dark
+themes both read well.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tui.plain import plain, plain_spans
 from tui.transcript import Turn, describe_filters
 
 if TYPE_CHECKING:
+    from index.store.quotes import QuoteRecord
     from qa import Answer, Hit
 
 BAR_CELLS = 8
@@ -105,7 +108,7 @@ class AnswerCard(Widget, can_focus=True):
         self.post_message(self.Left())
 
     def action_step(self, step: int) -> None:
-        cards = list(self.screen.query(AnswerCard))
+        cards = list(self.screen.query(AnswerCard))  # quote cards too, in screen order
         index = cards.index(self) + step
         if 0 <= index < len(cards):
             cards[index].focus()
@@ -116,6 +119,47 @@ class AnswerCard(Widget, can_focus=True):
         event.stop()
         self.focus()
         self.post_message(self.Opened(self.hit))
+
+
+class QuoteCard(AnswerCard):
+    """One of the speaker's quotes: who, when, where, the words, the cue.
+
+    An `AnswerCard` whose passage is the quote (cited at its words), so opening and
+    copying behave as for a passage: the reader opens at the quote's paragraph with the
+    words marked.
+    """
+
+    def __init__(self, quote: QuoteRecord) -> None:
+        super().__init__(quote_hit(quote), 0.0, show_score=False)
+        self.quote = quote
+        self.add_class("-quote")
+
+    def render(self) -> Content:
+        quote = self.quote
+        c = self.hit.citation
+        meta = [part for part in (c.published, c.source, c.title) if part]
+        meta += [f"paragraph {c.paragraph}", c.article]
+        said = plain(f"“{quote.text}”") if quote.direct else plain(f"(reported) {quote.text}")
+        lines = [
+            Content.assemble(
+                (" “ ", "bold reverse $text-accent"), " ", plain(quote.speaker or "someone", "bold")
+            ),
+            plain(" · ".join(meta), "$text-muted"),
+            said,
+        ]
+        if quote.cue is not None:
+            lines.append(plain(f"cue: {quote.cue.text}", "italic $text-muted"))
+        return Content("\n").join(lines)
+
+
+def quote_hit(quote: QuoteRecord) -> Hit:
+    """The quote as a passage: its words, cited where they stand, all of them marked."""
+    from qa import Highlight, Hit
+    from qa.answer import citation_of
+
+    citation = citation_of(quote)
+    words = Highlight(0, citation.end - citation.start, 1.0)
+    return Hit(rank=0, score=0.0, text=quote.text, citation=citation, highlights=(words,))
 
 
 class TurnView(Vertical):
@@ -166,11 +210,22 @@ class TurnView(Vertical):
         self.turn = self.turn.answered(answer)
         self._line(answer_line(answer, self.show_timings))
         best = max((hit.score for hit in answer.hits), default=0.0)
-        cards = [AnswerCard(hit, best, show_score=self.show_scores) for hit in answer.hits]
+        cards: list[AnswerCard] = [QuoteCard(quote) for quote in answer.quotes]
+        cards += [AnswerCard(hit, best, show_score=self.show_scores) for hit in answer.hits]
         return self.mount_all(cards)
 
     @property
     def cards(self) -> list[AnswerCard]:
+        """The passages' cards, in rank order (`cards[i].hit` is the answer's hits[i])."""
+        return [card for card in self.query(AnswerCard) if not isinstance(card, QuoteCard)]
+
+    @property
+    def quote_cards(self) -> list[QuoteCard]:
+        return list(self.query(QuoteCard))
+
+    @property
+    def all_cards(self) -> list[AnswerCard]:
+        """Every card in screen order: the quotes', then the passages'."""
         return list(self.query(AnswerCard))
 
     def _line(self, content: Content) -> None:
