@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     # Types only: what imports an answer (the TUI's first frame) need not load the store.
     from index.models import TextSpan
     from index.store.quotes import QuoteRecord
+    from index.store.records import ArticleRef
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,22 @@ class Citation:
     article_id: int = 0
     """Store id of the article (`index.store.keys`; its row id in a one-store library), for
     opening it in the reader (`Library.article_paragraphs`). Not part of the JSON."""
+
+    @classmethod
+    def of(cls, article: ArticleRef, paragraph: int, start: int, end: int) -> Citation:
+        """The citation of characters [start, end) of one paragraph of `article`."""
+        return cls(
+            article=article.key,
+            path=article.path,
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            published=article.published,
+            paragraph=paragraph,
+            start=start,
+            end=end,
+            article_id=article.id,
+        )
 
     def label(self) -> str:
         """One-line human form: title, source, date, paragraph and file."""
@@ -140,19 +157,7 @@ class Answer:
 
 def citation_of(quote: QuoteRecord) -> Citation:
     """The quote's citation, as a passage is cited: its span is the content's."""
-    article = quote.article
-    return Citation(
-        article=article.key,
-        path=article.path,
-        title=article.title,
-        source=article.source,
-        url=article.url,
-        published=article.published,
-        paragraph=quote.paragraph,
-        start=quote.start,
-        end=quote.end,
-        article_id=article.id,
-    )
+    return Citation.of(quote.article, quote.paragraph, quote.start, quote.end)
 
 
 def _span_json(span: TextSpan | None) -> dict[str, Any] | None:

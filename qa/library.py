@@ -281,19 +281,7 @@ def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
 
 def _citation(item: ScoredPassage) -> Citation:
     r = item.record
-    article = r.article
-    return Citation(
-        article=article.key,
-        path=article.path,
-        title=article.title,
-        source=article.source,
-        url=article.url,
-        published=article.published,
-        paragraph=r.ordinal,
-        start=r.start,
-        end=r.end,
-        article_id=article.id,
-    )
+    return Citation.of(r.article, r.ordinal, r.start, r.end)
 
 
 def _highlights(item: ScoredPassage) -> tuple[Highlight, ...]:
