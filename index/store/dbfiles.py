@@ -7,6 +7,7 @@ a regular file, checked by `stat` before SQLite opens it (`index.store.schema`).
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from index.errors import IndexCorrupt
@@ -60,3 +61,13 @@ def is_no_space(error: BaseException, folder: Path) -> bool:
 def corrupt(path: Path, what: str) -> IndexCorrupt:
     """The one wording of a damaged-database error: the file, what is wrong, the fix."""
     return IndexCorrupt(f"{path}: {what}; run `qa index verify`, then `qa index build --full`")
+
+
+def load_damage(error: BaseException, index_dir: Path) -> IndexCorrupt | None:
+    """What an error met while loading an index says about it, if it is damage: SQLite's
+    own errors, and a `meta` value missing or not a number (KeyError, ValueError)."""
+    if isinstance(error, sqlite3.DatabaseError):
+        return corrupt(db_path(index_dir), f"database damaged ({error})")
+    if isinstance(error, (KeyError, ValueError)):
+        return corrupt(db_path(index_dir), f"index metadata damaged ({error})")
+    return None

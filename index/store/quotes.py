@@ -21,8 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.errors import IndexMissing, SchemaTooOld
+from index.errors import SchemaTooOld
 from index.models import TextSpan
+from index.store.dbfiles import load_damage
 from index.store.filters import ArticleFilter
 from index.store.migrations import MIGRATIONS
 from index.store.queries import article_condition
@@ -30,11 +31,8 @@ from index.store.records import ArticleRef
 from index.store.schema import (
     check_content,
     check_meta,
+    committed_meta,
     connect,
-    corrupt,
-    db_path,
-    is_committed,
-    read_meta,
     stored_version,
 )
 
@@ -154,13 +152,7 @@ class QuoteReader:
         quotes were stored (a build adds them), IndexUnavailable as any load would say."""
         conn = connect(index_dir)
         try:
-            conn.execute("BEGIN")  # one generation for every read below
-            meta = read_meta(conn)
-            if not is_committed(meta):
-                raise IndexMissing(
-                    f"the index at {index_dir} has never completed a build; "
-                    f"run `qa index build PATH --index {index_dir}`"
-                )
+            meta = committed_meta(conn, index_dir)
             check_meta(meta, index_dir)
             check_content(conn, index_dir, meta)
             version = stored_version(conn, index_dir)
@@ -170,15 +162,12 @@ class QuoteReader:
                     f"version {version}); run `qa index build --index {index_dir}` once to "
                     "add them"
                 )
-        except sqlite3.DatabaseError as error:
+        except BaseException as error:
             conn.close()
-            raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
-        except (KeyError, ValueError) as error:
-            conn.close()
-            raise corrupt(db_path(index_dir), f"index metadata damaged ({error})") from None
-        except BaseException:
-            conn.close()
-            raise
+            damage = load_damage(error, index_dir)
+            if damage is None:
+                raise
+            raise damage from None
         return cls(conn)
 
     def close(self) -> None:

@@ -340,6 +340,19 @@ def database_identity(index_dir: Path) -> list[int] | None:
     return identity
 
 
+def committed_meta(conn: sqlite3.Connection, index_dir: Path) -> dict[str, str]:
+    """Begin a read (one generation for every read after it) and return its meta, not yet
+    checked (`check_meta`); IndexMissing while no build has committed."""
+    conn.execute("BEGIN")
+    meta = read_meta(conn)
+    if not is_committed(meta):
+        raise IndexMissing(
+            f"the index at {index_dir} has never completed a build; "
+            f"run `qa index build PATH --index {index_dir}`"
+        )
+    return meta
+
+
 def read_meta(conn: sqlite3.Connection) -> dict[str, str]:
     # As text whatever was stored (a BLOB or a number written by another tool), so that
     # checking a value never meets a type it does not expect.

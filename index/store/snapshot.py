@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.errors import IndexCorrupt, IndexMissing, IndexUnavailable, ModelMismatch
+from index.errors import IndexCorrupt, IndexUnavailable, ModelMismatch
+from index.store.dbfiles import load_damage
 from index.store.filters import ArticleFilter
 from index.store.keys import ROW_MASK, store_base, store_of
 from index.store.queries import (
@@ -38,10 +39,8 @@ from index.store.records import IndexInfo as IndexInfo
 from index.store.schema import (
     check_content,
     check_meta,
+    committed_meta,
     connect,
-    corrupt,
-    db_path,
-    is_committed,
     open_database,
     read_meta,
 )
@@ -105,13 +104,7 @@ class IndexSnapshot:
                 # Reads through a mapping: no copy per page, and reader processes share
                 # the page cache's pages (SQLite caps the size at its build's maximum).
                 conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
-                conn.execute("BEGIN")
-                meta = read_meta(conn)
-                if not is_committed(meta):
-                    raise IndexMissing(
-                        f"the index at {index_dir} has never completed a build; "
-                        f"run `qa index build PATH --index {index_dir}`"
-                    )
+                meta = committed_meta(conn, index_dir)
                 check_meta(meta, index_dir)
                 if model_id is not None and meta["model_id"] != model_id:
                     raise ModelMismatch(
@@ -121,22 +114,18 @@ class IndexSnapshot:
                     )
                 check_content(conn, index_dir, meta)
                 return cls(index_dir, conn, meta, store)
-            except sqlite3.DatabaseError as error:
-                conn.close()
-                raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
-            except (KeyError, ValueError) as error:
-                # A `meta` value that is missing or not a number: damage, not a bug.
-                conn.close()
-                raise corrupt(db_path(index_dir), f"index metadata damaged ({error})") from None
             except IndexCorrupt:
                 conn.close()
                 # A build may have committed and removed our file between our reads.
                 if attempt < 2 and _generation_moved(index_dir, meta):
                     continue
                 raise
-            except BaseException:
+            except BaseException as error:
                 conn.close()
-                raise
+                damage = load_damage(error, index_dir)
+                if damage is None:
+                    raise
+                raise damage from None
         raise AssertionError("unreachable")
 
     def close(self) -> None:
