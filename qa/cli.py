@@ -17,7 +17,9 @@ from typing import NamedTuple, NoReturn
 
 from index.errors import QAError, UsageError
 from qa.arguments import check_arguments_are_text
+from qa.completion import SHELLS, completion_script
 from qa.terminal import visible
+from qa.version import VersionAction
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_TERMINATED = (
     0,
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common],
     )
+    parser.add_argument("--version", action=VersionAction, help="print qa's version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)
 
     ask = sub.add_parser(
@@ -190,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("chat", parents=[common], help="open the chat TUI (the default with no command)")
+    completion = sub.add_parser(
+        "completion", help="print a shell completion script to source (see the README)"
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     return parser
 
 
@@ -272,6 +279,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     check_arguments_are_text(args)
     if args.command in (None, "chat"):
         return chat(args)
+    if args.command == "completion":
+        print(completion_script(args.shell, build_parser()), end="")
+        return EXIT_OK
     # Not before the chat check: commands loads the search stack, and the chat must
     # draw its first frame before that (it loads it in a worker).
     from qa import commands
