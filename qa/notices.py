@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from index.plural import counted
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -51,9 +53,9 @@ def explain_empty(
         each = ", ".join(
             f"{_flag(filters, name, prefix)} keeps {kept[name]} of {total}" for name in criteria
         )
-        return f"the filters together exclude all {_articles(total)} ({each})"
+        return f"the filters together exclude all {counted(total, 'article')} ({each})"
     if mode == "bm25":
-        scope = f"of the {_articles(together)} the filters keep "
+        scope = f"of the {counted(together, 'article')} the filters keep "
         return f"no passage {scope}holds a word of the question (the bm25 retriever matches words)"
     return None
 
@@ -77,20 +79,16 @@ def _excluded_by(counts: ArticleCounts, filters: ArticleFilter, name: str, prefi
     dated = total - undated
     parts = []
     if undated:
-        parts.append(f"{_articles(undated, 'undated article')}")
+        parts.append(f"{counted(undated, 'undated article')}")
     if dated:
         word = "before" if name == "since" else "after"
-        parts.append(f"{_articles(dated)} published {word} {value}")
+        parts.append(f"{counted(dated, 'article')} published {word} {value}")
     if not dated:
         return f"{parts[0]} {'is' if undated == 1 else 'are'} excluded by {flag}"
-    return f"{flag} excludes all {_articles(total)}: " + " and ".join(parts)
+    return f"{flag} excludes all {counted(total, 'article')}: " + " and ".join(parts)
 
 
 def _flag(filters: ArticleFilter, name: str, prefix: str) -> str:
     value = getattr(filters, name)
     shown = value if name in ("since", "until") else repr(value)
     return f"{prefix}{name} {shown}"
-
-
-def _articles(count: int, noun: str = "article") -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

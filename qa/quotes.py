@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import UsageError
+from index.plural import counted
 from index.store.filters import ArticleFilter
 from index.store.quotes import QuoteReader, QuoteRecord, SpeakerRecord, speaker_keys
 
@@ -73,7 +74,7 @@ def _open(index_dir: Path) -> QuoteReader:
     if pending:
         # An upgrade build that did not finish: what it listed so far is still true.
         print(
-            f"qa: note: {pending} article{'s' if pending != 1 else ''} indexed before quotes "
+            f"qa: note: {counted(pending, 'article')} indexed before quotes "
             f"were stored have none yet; run `qa index build --index {visible(str(index_dir))}`",
             file=sys.stderr,
         )
@@ -119,8 +120,8 @@ def render_quote(quote: QuoteRecord) -> str:
 
 
 def render_speaker(speaker: SpeakerRecord) -> str:
-    quotes = f"{speaker.quotes} quote{'s' if speaker.quotes != 1 else ''}"
-    articles = f"{speaker.articles} article{'s' if speaker.articles != 1 else ''}"
+    quotes = counted(speaker.quotes, "quote")
+    articles = counted(speaker.articles, "article")
     if speaker.first is None:
         dates = "undated"
     elif speaker.first == speaker.last:

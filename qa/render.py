@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+from index.plural import counted
 from qa.answer import Answer, Hit
 from qa.quotes import render_quote
 from qa.terminal import visible
@@ -88,18 +89,18 @@ def render_progress(event: BuildProgress) -> str:
     if event.stage == "embedding" and event.passages_total:
         eta = f", ETA {event.eta_seconds:.0f}s" if event.eta_seconds is not None else ""
         return (
-            f"embedding {event.passages_done}/{event.passages_total} texts "
+            f"embedding {event.passages_done}/{counted(event.passages_total, 'text')} "
             f"({event.rate:.0f}/s{eta})"
         )
     if event.stage == "reading" and event.articles_total:
-        return f"reading {event.articles_done}/{event.articles_total} files"
+        return f"reading {event.articles_done}/{counted(event.articles_total, 'file')}"
     return f"{visible(event.stage)}..."
 
 
 def render_report(report: BuildReport) -> str:
     return (
-        f"indexed {report.articles} articles, {report.passages} passages "
+        f"indexed {counted(report.articles, 'article')}, {counted(report.passages, 'passage')} "
         f"({report.added} added, {report.updated} updated, {report.removed} removed, "
-        f"{report.unchanged} unchanged; {report.embedded} texts embedded, "
-        f"{len(report.skipped)} files skipped) in {report.seconds:.1f}s"
+        f"{report.unchanged} unchanged; {counted(report.embedded, 'text')} embedded, "
+        f"{counted(len(report.skipped), 'file')} skipped) in {report.seconds:.1f}s"
     )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.plural import counted
+
 if TYPE_CHECKING:
     from qa import BuildProgress, BuildReport, IndexInfo, Skipped
 
@@ -69,7 +71,7 @@ class BuildState:
         if self.report is not None:
             r = self.report
             return (
-                f"rebuilt: {r.articles} articles, {r.passages} passages "
+                f"rebuilt: {counted(r.articles, 'article')}, {counted(r.passages, 'passage')} "
                 f"({r.added} added, {r.updated} updated, {r.removed} removed) "
                 f"in {r.seconds:.1f}s"
             )

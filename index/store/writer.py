@@ -23,6 +23,7 @@ from pathlib import Path
 
 from index.errors import IndexCorrupt, UsageError
 from index.models import Embedder
+from index.plural import counted
 from index.store.cached_vectors import checked_vectors
 from index.store.file_rows import (
     FileStat,
@@ -97,7 +98,7 @@ def commit_generation(
         if counts["articles"] == 0 and previous_articles > 0:
             raise UsageError(
                 f"the build found no articles; keeping the existing index of "
-                f"{previous_articles} articles at {index_dir}"
+                f"{counted(previous_articles, 'article')} at {index_dir}"
             )
         ids, vectors, notes = checked_vectors(
             conn, index_dir, embedder, previous_meta, compare=not full

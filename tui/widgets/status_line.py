@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 from textual.widget import Widget
 
+from index.plural import counted
 from tui.plain import plain
 from tui.state import FAILED, INDEXING, LOADING, READY, BuildState, LibraryState
 from tui.transcript import describe_filters
@@ -73,7 +74,7 @@ class StatusLine(Widget):
         info = state.info
         if info is not None:
             parts += [
-                f" · {info.articles} articles · {info.passages} passages",
+                f" · {counted(info.articles, 'article')} · {counted(info.passages, 'passage')}",
                 plain(f" · {short_model(info.model_id)}"),
             ]
         if state.phase == READY:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from index.errors import UnreadableFile
 from index.models import Article
+from index.plural import counted
 from index.sources.paragraphs import TooManyLines, allowed_paragraphs, build_article, too_many_lines
 from index.sources.reading import ArticleFile, TextReader
 
@@ -69,8 +70,7 @@ def read_jsonl(text: str, file: ArticleFile, notes: list[str]) -> list[Article]:
         raise UnreadableFile(file.shown, "no valid JSON articles")
     # File-level notes go on the first article only, so the build report says them once.
     summary = [
-        f"{count} {'line' if count == 1 else 'lines'} skipped: {reason}"
-        for reason, count in sorted(problems.items())
+        f"{counted(count, 'line')} skipped: {reason}" for reason, count in sorted(problems.items())
     ]
     articles[0] = replace(articles[0], notes=(*notes, *summary, *articles[0].notes))
     return articles
