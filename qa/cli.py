@@ -18,6 +18,7 @@ from typing import NamedTuple, NoReturn
 from index.errors import QAError, UsageError
 from qa.arguments import check_arguments_are_text
 from qa.completion import SHELLS, completion_script
+from qa.stderr import say
 from qa.terminal import visible
 from qa.version import VersionAction
 
@@ -315,8 +316,9 @@ def chat(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str) -> None:
-    # Messages embed paths and article text: escaped, a newline cannot forge a line.
-    print(f"qa: {visible(message)}", file=sys.stderr)
+    # Messages embed paths and article text: escaped, a newline cannot forge a line; and
+    # on a line of their own, after any progress line.
+    say(message)
 
 
 def _raise_terminated(signum: int, frame: object) -> None:

@@ -27,6 +27,7 @@ from qa.library import (
 from qa.lines import InputLine, encoded_ahead, line_batches
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
+from qa.stderr import progress_owns_stderr, say, show_progress
 from qa.terminal import json_text, visible
 
 if TYPE_CHECKING:
@@ -64,8 +65,9 @@ def _library(args: argparse.Namespace) -> Library:
 
 
 def _say(message: str) -> None:
-    # Notes, skips and warnings name files and quote articles: escaped, one line each.
-    print(f"qa: {visible(message)}", file=sys.stderr)
+    # Notes, skips and warnings name files and quote articles: escaped, one line each,
+    # never run on after a progress line.
+    say(message)
 
 
 def _ready_library(args: argparse.Namespace) -> Library:
@@ -200,32 +202,26 @@ def show_build(events: Iterable[BuildEvent]) -> BuildReport | None:
     last_stage = ""
     report = None
     event: BuildEvent
-    for event in events:
-        if isinstance(event, Skipped):
-            _clear(tty)
-            _say(f"skipped {event.path}: {event.reason}")
-        elif isinstance(event, BuildProgress):
-            now = time.monotonic()
-            if tty:
-                print(f"\r\033[Kqa: {render_progress(event)}", end="", file=sys.stderr, flush=True)
-            elif now - last_line >= 2.0 or event.stage != last_stage:
-                # Without a terminal to redraw on, one line per stage and every 2 s at most.
-                _say(render_progress(event))
-                last_line = now
-            last_stage = event.stage
-        elif isinstance(event, BuildReport):
-            report = event
-    _clear(tty)
+    with progress_owns_stderr():
+        for event in events:
+            if isinstance(event, Skipped):
+                _say(f"skipped {event.path}: {event.reason}")
+            elif isinstance(event, BuildProgress):
+                now = time.monotonic()
+                if tty:
+                    show_progress(render_progress(event))
+                elif now - last_line >= 2.0 or event.stage != last_stage:
+                    # Without a terminal to redraw on, one line per stage and every 2 s at most.
+                    _say(render_progress(event))
+                    last_line = now
+                last_stage = event.stage
+            elif isinstance(event, BuildReport):
+                report = event
     if report is not None:
         for note in report.notes:
             _say(f"note: {note}")
         _say(render_report(report))
     return report
-
-
-def _clear(tty: bool) -> None:
-    if tty:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -244,7 +240,7 @@ def run_eval(args: argparse.Namespace) -> int:
         Path(args.index) if args.index else eval_index_dir(articles, library.embedder.model_id)
     )
     library = Library(index_dir, library.embedder)
-    print(f"qa: indexing {visible(str(articles))} into {visible(str(index_dir))}", file=sys.stderr)
+    _say(f"indexing {articles} into {index_dir}")
     show_build(library.build([articles]))
     result = evaluate(library, questions, k=args.k, mode=args.retriever)
     if foreign is not None:
