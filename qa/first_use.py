@@ -25,6 +25,7 @@ from index.store.schema import connect, read_meta
 if TYPE_CHECKING:
     # Imported where a build starts: asking must not load readers, trafilatura, chunking.
     from index.build.run import BuildEvent
+    from index.store.records import IndexInfo
     from qa.library import Library
 
 
@@ -137,3 +138,24 @@ def _place_sample(articles: Path) -> None:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def is_sample_library(info: IndexInfo) -> bool:
+    """Whether the library is still the bundled sample that first use made.
+
+    The default index, reading only the default articles folder, which holds the
+    sample's files and nothing else: hints written for the sample article ("What did
+    Peskov say?") would be nonsense over a user's own articles. Lists that folder: call
+    it from a worker, not the UI thread.
+    """
+    articles = default_articles_dir()
+    if info.index_dir != default_index_dir() or len(info.sources) != 1:
+        return False
+    sample = sorted(path.name for path in sample_dir().glob("*.txt"))
+    try:
+        if Path(info.sources[0]).resolve() != articles.resolve():
+            return False
+        present = sorted(path.name for path in articles.iterdir())
+    except OSError:
+        return False
+    return present == sample and info.articles == len(sample)

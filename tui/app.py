@@ -25,8 +25,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
-from textual.app import App
+from textual import events, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.reactive import var
@@ -37,8 +37,13 @@ from qa.terminal import visible
 from tui.messages import LibraryChanged, LibraryOpened, Note, RebuildFinished, RebuildProgress
 from tui.state import FAILED, INDEXING, LOADING, OPENING, READY, BuildState, LibraryState
 from tui.transcript import export_markdown, full_citation
+from tui.widgets.question_input import QuestionInput
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from textual.screen import Screen
+
     from qa import BuildProgress, Hit, Library
 
 
@@ -140,14 +145,15 @@ class QAApp(App[None]):
             for event in ensure_default_library(library, notify=self._note):
                 if isinstance(event, BuildProgress):
                     self.post_message(LibraryChanged(INDEXING, detail=_percent(event)))
-            from qa.first_use import wait_for_first_build
+            from qa.first_use import is_sample_library, wait_for_first_build
 
             # `qa chat --index X` while X's first build runs: wait for it, as `qa ask` does.
             wait_for_first_build(library.index_dir, self._note)
             info = library.info()
-            self.post_message(LibraryChanged(LOADING, info=info))
+            sample = is_sample_library(info)
+            self.post_message(LibraryChanged(LOADING, info=info, sample=sample))
             library.warm()
-            self.post_message(LibraryChanged(READY, info=info))
+            self.post_message(LibraryChanged(READY, info=info, sample=sample))
         except QAError as error:
             self.post_message(LibraryChanged(FAILED, error=str(error)))
         except Exception as error:  # noqa: BLE001 - one line in the status bar, no traceback
@@ -165,7 +171,10 @@ class QAApp(App[None]):
             self.library_state = old.to(INDEXING, detail=message.detail)
             return
         self.library_state = old.to(
-            message.phase, info=message.info or old.info, error=message.error
+            message.phase,
+            info=message.info or old.info,
+            error=message.error,
+            sample=message.sample if message.info else old.sample,
         )
         if message.phase == FAILED and message.error:
             self.notify(message.error, title="The library cannot answer", severity="error")
@@ -215,6 +224,7 @@ class QAApp(App[None]):
         """An incremental build of the library's folders; the old index answers meanwhile."""
         try:
             from qa import BuildReport
+            from qa.first_use import is_sample_library
 
             report = None
             for event in library.build(cancel=cancel):
@@ -223,7 +233,8 @@ class QAApp(App[None]):
                 else:
                     self.post_message(RebuildProgress(event))
             info = library.info()
-            self.post_message(RebuildFinished(report=report, info=info))
+            sample = is_sample_library(info)
+            self.post_message(RebuildFinished(report=report, info=info, sample=sample))
         except BuildInterrupted:
             self.post_message(RebuildFinished(cancelled=True))
         except QAError as error:
@@ -254,9 +265,57 @@ class QAApp(App[None]):
         self._cancel_build = None
         if message.info is not None:
             # The new generation answers from the next question on.
-            self.library_state = self.library_state.to(READY, info=message.info, error=None)
+            self.library_state = self.library_state.to(
+                READY, info=message.info, error=None, sample=message.sample
+            )
         summary = self.build_state.summary()
         self.notify(summary, severity="error" if message.error else "information")
+
+    # -- keys and the command palette -------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key nothing is bound to, pressed outside the question box on the
+        chat (on a card, say), is the start of a question: it goes into the box.
+
+        Here, after the bindings of what has focus had their turn (a card's `c`, the
+        app's `?`), which the screen's own key handler would come before.
+        """
+        chat = self.chat
+        if self.screen is not chat or not event.is_printable or event.character is None:
+            return
+        box = chat.query_one(QuestionInput)
+        if chat.focused is box:
+            return
+        bound = self.screen.active_bindings
+        if any(key in bound for key in (event.key, *event.aliases)):
+            return
+        event.stop()
+        box.focus()
+        box.insert_text_at_cursor(event.character)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Ctrl+P's palette: the app's own actions first, then Textual's (theme, quit...)."""
+        yield SystemCommand(
+            "Rebuild", "Rebuild the index (incremental, Ctrl+R)", self.action_rebuild
+        )
+        yield SystemCommand(
+            "Export", "Export the transcript as Markdown (Ctrl+E)", self.action_export
+        )
+        yield SystemCommand(
+            "Open", "Open the focused card's source (its URL, else its file)", self.open_source
+        )
+        yield SystemCommand("Help", "Every key and /command (F1)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    async def open_source(self) -> None:
+        """The chat's `open_source` action, by name: it lives with the cards, on the chat."""
+        if not hasattr(self.chat, "action_open_source"):
+            self.notify("opening a source is not available in this version", severity="warning")
+            return
+        if self.screen is not self.chat:
+            self.notify("open a source from the chat: Escape back to it first")
+            return
+        await self.chat.run_action("open_source")
 
     # -- everything else --------------------------------------------------------------
 

@@ -39,12 +39,15 @@ class LibraryChanged(Message):
         info: IndexInfo | None = None,
         error: str | None = None,
         detail: str = "",
+        sample: bool = False,
     ) -> None:
         super().__init__()
         self.phase = phase
         self.info = info
         self.error = error
         self.detail = detail
+        self.sample = sample
+        """The library is the bundled sample: hints may name its article."""
 
 
 class AnswerReady(Message):
@@ -78,9 +81,11 @@ class RebuildFinished(Message):
         info: IndexInfo | None = None,
         error: str | None = None,
         cancelled: bool = False,
+        sample: bool = False,
     ) -> None:
         super().__init__()
         self.report = report
         self.info = info
         self.error = error
         self.cancelled = cancelled
+        self.sample = sample

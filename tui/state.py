@@ -29,6 +29,8 @@ class LibraryState:
     """One line: why the library cannot answer (no index, other model, ...)."""
     detail: str = ""
     """Progress of the current phase, e.g. of the first-use build."""
+    sample: bool = False
+    """The library is the bundled sample (`qa.first_use.is_sample_library`)."""
 
     @property
     def settled(self) -> bool:

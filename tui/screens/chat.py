@@ -14,9 +14,7 @@ from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Static
 
 from qa import QAError
 from qa.conversation import Conversation
@@ -28,6 +26,7 @@ from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.question_input import QuestionInput
 from tui.widgets.status_line import StatusLine
 from tui.widgets.turn import AnswerCard, TurnView
+from tui.widgets.welcome import Welcome
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,12 +35,6 @@ if TYPE_CHECKING:
 
 PASSAGES_PER_ANSWER = 5
 PLACEHOLDER = "Ask a question (Enter) · /article NAME to filter · F1 for help"
-
-WELCOME = (
-    "Ask a question about the articles in the library, e.g. “What did Peskov say?”. "
-    "The answer is the passages that say it, ranked and cited; Tab moves into them, "
-    "Enter opens one in the reader."
-)
 
 
 class ChatScreen(Screen[None]):
@@ -77,7 +70,7 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(self._default_dir, id="status")
         with VerticalScroll(id="transcript", can_focus=False):
-            yield Static(Content.styled(WELCOME, "$text-muted"), id="welcome")
+            yield Welcome(id="welcome")
         yield QuestionInput(placeholder=PLACEHOLDER, id="question")
         yield KeysFooter()
 
@@ -94,6 +87,7 @@ class ChatScreen(Screen[None]):
 
     def _library_changed(self, state: LibraryState) -> None:
         self.query_one(StatusLine).show(library=state)
+        self.query_one(Welcome).show(state)
         if state.settled and self.current is not None and self.current not in self._started:
             self._start_answer(self.turns[self.current - 1])
 

@@ -20,14 +20,16 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Cards", "Enter / click", "open the article in the reader, at that paragraph"),
     ("Cards", "c", "copy the card's citation"),
     ("Cards", "Escape", "back to the question box"),
+    ("Cards", "any other letter", "starts a question: it is typed into the question box"),
     ("Reader", "Up / Down / PgUp / PgDn", "scroll the article"),
     ("Reader", "c", "copy the citation"),
-    ("Reader", "Escape", "back to the chat"),
+    ("Reader", "Escape", "back to the chat, in the question box"),
     ("Rebuild", "Escape", "cancel the build (the previous index is kept)"),
     ("Rebuild", "h", "hide the build; it goes on, the status line shows it"),
     ("Anywhere", "Ctrl+R", "rebuild the index (incremental)"),
     ("Anywhere", "Ctrl+E", "export the transcript as Markdown, with full citations"),
-    ("Anywhere", "F1 / ? (outside the question box)", "this help"),
+    ("Anywhere", "Ctrl+P", "command palette: Rebuild, Export, Open, Help, theme..."),
+    ("Anywhere", "F1 / ? (outside the question box)", "this help (in the box ? is typed)"),
     ("Anywhere", "Ctrl+Q", "quit"),
 )
 

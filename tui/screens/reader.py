@@ -26,7 +26,7 @@ PASSAGE = "on $accent-muted"
 
 class ReaderScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back to chat"),
+        Binding("escape", "back", "Back to chat"),
         Binding("c", "copy", "Copy citation"),
     ]
 
@@ -123,6 +123,12 @@ class ReaderScreen(Screen[None]):
                 ("Cannot open the article: ", "bold $text-error"), plain(message.error)
             )
         )
+
+    def action_back(self) -> None:
+        # To the question box, not the card that opened the reader: what is typed next
+        # is a question (help and the palette, modal, leave focus where it was).
+        self.app.pop_screen()
+        self.app.chat.query_one("#question").focus()
 
     def action_copy(self) -> None:
         self.app.copy_citation(self.hit)

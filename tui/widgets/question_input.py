@@ -21,6 +21,9 @@ class QuestionInput(Input):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]  # kwargs are Input's keywords
+        # Focus comes back to the box with the user's draft in it (from a card, or with
+        # a key typed on a card): selected, the next key would replace the whole draft.
+        self.select_on_focus = False
         self.history: list[str] = []
         self._position: int | None = None  # index into history while walking it
         self._draft = ""  # what was typed before walking began
