@@ -77,7 +77,7 @@ def render_status(info: IndexInfo) -> str:
         f"index:      {visible(str(info.index_dir))}\n"
         f"articles:   {info.articles}\n"
         f"paragraphs: {info.paragraphs}\n"
-        f"passages:   {info.passages} (+ {info.sentences} sentences)\n"
+        f"passages:   {info.passages} (+ {counted(info.sentences, 'sentence')})\n"
         f"model:      {visible(str(info.model_id))} ({info.dim} dimensions)\n"
         f"size:       {size_mb:.1f} MB\n"
         f"last build: {visible(str(info.built_at))} (generation {info.generation})\n"
