@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import pty
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -89,25 +93,44 @@ def test_a_command_added_to_the_parser_completes_without_editing_the_script(
     assert bash_completions(str(path), "qa", "summarise", "--style", "") == ["short", "long"]
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x07\x08\r]")
+
+
+def read_until(terminal: int, wanted: str, timeout: float = 30.0) -> str:
+    """What an interactive shell on `terminal` printed, up to `wanted` (escapes stripped)."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while wanted not in seen:
+        assert time.monotonic() < deadline, f"no {wanted!r} in {seen[-300:]!r}"
+        if select.select([terminal], [], [], 0.2)[0]:
+            seen += ANSI.sub("", os.read(terminal, 4096).decode(errors="replace"))
+    return seen
+
+
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
-def test_zsh_script_parses_and_finds_the_command_typed(tmp_path: Path) -> None:
-    path = tmp_path / "_qa"
-    result = qa("completion", "zsh")
-    path.write_text(result.stdout)
+def test_zsh_completes_on_tab_in_an_interactive_shell(tmp_path: Path) -> None:
+    path = tmp_path / "qa.zsh"
+    path.write_text(qa("completion", "zsh").stdout)
     assert subprocess.run(["zsh", "-n", str(path)], capture_output=True).returncode == 0
-    probe = (
-        'autoload -U compinit && compinit -u -d "$2/zcompdump" && source "$1" && '
-        "_qa_path --index /tmp/x index build && _qa_commands index"
-    )
-    ran = subprocess.run(
-        ["zsh", "-f", "-c", probe, "probe", str(path), str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-    assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.splitlines() == ["index build", "build status verify"]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: an interactive zsh with no start-up files
+        os.environ["HOME"] = str(tmp_path)
+        os.execvp("zsh", ["zsh", "-f", "-i"])
+    try:
+        # The marker is split in the typed line, so only the command's output matches it.
+        setup = f"autoload -U compinit; compinit -u -d {tmp_path}/dump; source {path}; echo RE''ADY"
+        os.write(terminal, setup.encode() + b"\n")
+        read_until(terminal, "READY\n")
+        os.write(terminal, b"qa in\t")
+        read_until(terminal, "qa index")
+        os.write(terminal, b"\x15qa index b\t")  # Ctrl+U clears the line first
+        read_until(terminal, "qa index build")
+        os.write(terminal, b"\x15qa ask --retriever \t")
+        assert "hybrid" in read_until(terminal, "bm25")
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(terminal)
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
