@@ -192,7 +192,8 @@ def check_request(question: str, k: int, mode: str) -> None:
 def check_question(question: str) -> None:
     """Refuse questions no search can serve, with a one-line reason."""
     if not question or not question.strip():
-        raise UsageError('empty question: ask something, e.g. qa ask "What did Peskov say?"')
+        # An example that names no article: it makes sense over any library, not only the sample.
+        raise UsageError('empty question: ask something, e.g. qa ask "Who said what about it?"')
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(
             f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
