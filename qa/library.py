@@ -193,7 +193,7 @@ def check_question(question: str) -> None:
     """Refuse questions no search can serve, with a one-line reason."""
     if not question or not question.strip():
         # An example that names no article: it makes sense over any library, not only the sample.
-        raise UsageError('empty question: ask something, e.g. qa ask "Who said what about it?"')
+        raise UsageError('empty question: ask something, e.g. qa ask "What did the minister say?"')
     if len(question) > MAX_QUESTION_CHARS:
         raise UsageError(
             f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
