@@ -13,6 +13,7 @@ from library_fixtures import build, make_library
 from tui_support import ask, chat, make_app, wait_ready, wait_until
 
 from tui.screens.reader import ReaderScreen
+from tui.widgets.question_input import QuestionInput
 from tui.widgets.turn import AnswerCard, QuoteCard
 
 
@@ -51,7 +52,10 @@ async def test_quote_cards_come_before_the_passages_and_open_the_reader(index_di
         assert quotes[1].quote.text in str(reader.cited.render())
         await pilot.press("escape")
         assert app.screen is chat(pilot)
-        await pilot.press("down")  # from the last quote card to the first passage card
+        # Escape from the reader lands in the question box; Tab goes back into the cards.
+        box = chat(pilot).query_one(QuestionInput)
+        await wait_until(pilot, lambda: app.focused is box, what="focus in the box")
+        await pilot.press("tab", "down", "down")  # past the two quote cards to the first passage
         assert isinstance(app.focused, AnswerCard) and app.focused is view.cards[0]
 
 
