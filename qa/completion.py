@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -18,8 +18,9 @@ _FILE_METAVARS = frozenset({"DIR", "PATH", "FILE", "QUESTIONS.jsonl"})
 """Metavars of values that name files or folders: they complete as file names."""
 
 
-@dataclass(frozen=True)
-class Option:
+# NamedTuples, not dataclasses: `qa --help` and `qa ask` import this module with the
+# parser, and `dataclasses` would cost them an import they otherwise make later or never.
+class Option(NamedTuple):
     flags: tuple[str, ...]
     help: str
     takes_value: bool
@@ -28,14 +29,13 @@ class Option:
     """Its value is a file or folder name."""
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One level of the command line: `qa`, `qa index`, `qa index build`..."""
 
     path: tuple[str, ...]
     help: str
     options: tuple[Option, ...]
-    commands: dict[str, Command] = field(default_factory=dict)
+    commands: dict[str, Command]
     positionals: str = ""
     """How its positional arguments complete: "files", "choices A B", or "" (not at all)."""
 

@@ -11,8 +11,6 @@ check. Imported on the `qa ask` path: it imports nothing heavy.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TextIO
 
 from qa.terminal import visible
@@ -74,17 +72,18 @@ class _ClearingStream:
         return getattr(self.real, name)
 
 
-@contextmanager
-def progress_owns_stderr() -> Iterator[None]:
+class progress_owns_stderr:  # noqa: N801 - used as a function, in a `with`
     """While a build shows progress: nothing else on stderr lands on the progress line.
 
     The line is erased when the block ends, however it ends (an interrupt's message
-    comes after it).
+    comes after it). A class, not `contextlib.contextmanager`: this module is imported
+    by `qa --help`, which need not load contextlib.
     """
-    previous = sys.stderr
-    sys.stderr = _ClearingStream(previous)
-    try:
-        yield
-    finally:
-        sys.stderr = previous
+
+    def __enter__(self) -> None:
+        self._previous = sys.stderr
+        sys.stderr = _ClearingStream(self._previous)
+
+    def __exit__(self, *exc_info: object) -> None:
+        sys.stderr = self._previous
         _LINE.clear()
