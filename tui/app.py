@@ -295,27 +295,10 @@ class QAApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Ctrl+P's palette: the app's own actions first, then Textual's (theme, quit...)."""
-        yield SystemCommand(
-            "Rebuild", "Rebuild the index (incremental, Ctrl+R)", self.action_rebuild
-        )
-        yield SystemCommand(
-            "Export", "Export the transcript as Markdown (Ctrl+E)", self.action_export
-        )
-        yield SystemCommand(
-            "Open", "Open the focused card's source (its URL, else its file)", self.open_source
-        )
-        yield SystemCommand("Help", "Every key and /command (F1)", self.action_help)
-        yield from super().get_system_commands(screen)
+        from tui.commands import palette_commands
 
-    async def open_source(self) -> None:
-        """The chat's `open_source` action, by name: it lives with the cards, on the chat."""
-        if not hasattr(self.chat, "action_open_source"):
-            self.notify("opening a source is not available in this version", severity="warning")
-            return
-        if self.screen is not self.chat:
-            self.notify("open a source from the chat: Escape back to it first")
-            return
-        await self.chat.run_action("open_source")
+        yield from palette_commands(self)
+        yield from super().get_system_commands(screen)
 
     # -- everything else --------------------------------------------------------------
 
