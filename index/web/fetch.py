@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email.message import Message
 from importlib import metadata
 from typing import IO
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from index.errors import QAError
 from index.web import DEFAULT_TIMEOUT
@@ -150,6 +150,8 @@ def fetch(
     except urllib.error.HTTPError as error:
         if error.code == 304:
             raise NotModified() from None
+        if 300 <= error.code < 400:
+            raise FetchFailed(_redirect_reason(error)) from None
         raise FetchFailed(f"HTTP {error.code} {error.reason}".rstrip()) from None
     except urllib.error.URLError as error:
         raise FetchFailed(_network_reason(error.reason, timeout)) from None
@@ -201,6 +203,17 @@ def _gunzip(data: bytes, max_bytes: int) -> bytes:
     if not inflater.eof:
         raise FetchFailed("truncated gzip response")
     return body
+
+
+def _redirect_reason(error: urllib.error.HTTPError) -> str:
+    """Why a redirect was not followed: urllib refuses some schemes itself, and loops."""
+    target = error.headers.get("Location") if error.headers else None
+    if not target:
+        return f"HTTP {error.code} redirect without a Location"
+    why = check_url(urljoin(error.url, target))
+    if why is None:
+        return "too many redirects (a redirect loop?)"
+    return f"redirected to a URL that cannot be fetched ({why})"
 
 
 def _too_large(max_bytes: int) -> str:
