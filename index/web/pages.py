@@ -24,7 +24,8 @@ from index.web.fetch import FetchFailed, Response
 
 MIN_ARTICLE_CHARS = 400
 """Less main text than this is not an article: a paywall stub, a cookie wall, an index
-page. The shortest news briefs in the eval sets run to about 600 characters."""
+page. Of the 922 saved news pages of the shared news_realtimeqa_dev set, one in twenty
+is under 950 bytes, and those under 400 are video-player and ad leftovers, not text."""
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
