@@ -189,3 +189,33 @@ def test_a_damaged_feed_list_is_reported_and_left_alone(tmp_path: Path) -> None:
     with pytest.raises(QAError, match="is damaged"):
         load_feeds(tmp_path)
     assert feeds_path(tmp_path).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<!ENTITY xxe SYSTEM "file:///etc/passwd">',
+        '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">',
+    ],
+    ids=["external", "nested"],
+)
+def test_a_feed_declaring_entities_is_refused(declaration: str) -> None:
+    data = rss2([{"title": "T", "link": "http://x.invalid/", "guid": "g"}])
+    data = data.replace(b"?>\n", f"?>\n<!DOCTYPE rss [{declaration}]>".encode(), 1)
+    with pytest.raises(NotAFeed, match="declares its own XML entities"):
+        parse_feed(data)
+    # An old RSS 0.91 DOCTYPE naming its DTD is fine.
+    dtd = b'?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "x.dtd">'
+    assert parse_feed(data.replace(f"?>\n<!DOCTYPE rss [{declaration}]>".encode(), dtd)).items
+
+
+def test_a_feed_file_is_followed_without_the_network(tmp_path: Path) -> None:
+    feed = tmp_path / "saved.atom"
+    item = {"title": "Tram line approved", "link": "http://x.invalid/tram", "guid": "urn:t"}
+    feed.write_bytes(atom([{**item, "content": f"<p>{LONG}</p>"}]))
+    articles = tmp_path / "articles"
+    update = update_feed(Subscription(str(feed)), articles)
+    [outcome] = update.outcomes
+    assert outcome.saved is not None and outcome.saved.status == "added"
+    assert "URL: http://x.invalid/tram" in outcome.saved.path.read_text()
+    assert update_feed(update.subscription, articles).outcomes == ()
