@@ -25,6 +25,8 @@ class Page:
     gzipped: bool = False
     etag: str | None = None
     """When set, a request with a matching If-None-Match gets 304."""
+    last_modified: str | None = None
+    """When set, a request with this If-Modified-Since gets 304."""
 
 
 @dataclass
@@ -64,7 +66,9 @@ def local_site(pages: dict[str, Page]) -> Iterator[Site]:
                 return
             if page.delay:
                 time.sleep(page.delay)
-            if page.etag and self.headers.get("If-None-Match") == page.etag:
+            unchanged = page.etag and self.headers.get("If-None-Match") == page.etag
+            since = self.headers.get("If-Modified-Since")
+            if unchanged or (page.last_modified and since == page.last_modified):
                 self.send_response(304)
                 self.end_headers()
                 return
@@ -76,6 +80,8 @@ def local_site(pages: dict[str, Page]) -> Iterator[Site]:
                 self.send_header("Content-Encoding", "gzip")
             if page.etag:
                 self.send_header("ETag", page.etag)
+            if page.last_modified:
+                self.send_header("Last-Modified", page.last_modified)
             for name, value in page.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))

@@ -10,6 +10,7 @@ a sentence, and saving it would answer questions with "Subscribe to read".
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from index.errors import UnreadableFile
@@ -27,6 +28,7 @@ MIN_ARTICLE_CHARS = 400
 page. Of the 922 saved news pages of the shared news_realtimeqa_dev set, one in twenty
 is under 950 bytes, and those under 400 are video-player and ad leftovers, not text."""
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_FEED_TYPE = re.compile(r"\b(?:rss|atom|xml)\b")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -49,7 +51,12 @@ class WebArticle:
 def page_text(response: Response) -> str:
     """The body of an HTML response as text; `FetchFailed` when it is not an HTML page."""
     if response.content_type and response.content_type not in HTML_TYPES:
-        raise FetchFailed(f"not an HTML page (Content-Type: {response.content_type[:60]})")
+        hint = (
+            "; to follow a feed, use `qa feed add`"
+            if _FEED_TYPE.search(response.content_type)
+            else ""
+        )
+        raise FetchFailed(f"not an HTML page (Content-Type: {response.content_type[:60]}){hint}")
     if not response.content_type and not _looks_like_html(response.body):
         raise FetchFailed("not an HTML page (no Content-Type, and the body is not HTML)")
     return decode_body(response)

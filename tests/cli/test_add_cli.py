@@ -132,10 +132,20 @@ def test_bad_usage_is_exit_2_before_anything_is_fetched(
     assert not home.exists() or not (home / "articles").exists()
 
 
-def test_another_index_needs_a_folder_to_save_into(tmp_path: Path) -> None:
-    result = qa("add", "http://127.0.0.1:1/a", "--index", str(tmp_path / "idx"), home=tmp_path)
-    assert result.returncode == 2
-    assert "name the articles folder to save into with --into DIR" in result.stderr
+def test_another_index_saves_into_its_folder_or_the_one_named(tmp_path: Path) -> None:
+    index = str(tmp_path / "idx")
+    refused = qa("add", "http://127.0.0.1:1/a", "--index", index, home=tmp_path)
+    assert refused.returncode == 2
+    assert "name the articles folder to save into with --into DIR" in refused.stderr
+    news = tmp_path / "news"
+    with local_site({"/strike": Page(STRIKE_PAGE), "/strike?id=2": Page(STRIKE_PAGE)}) as site:
+        added = qa("add", site.url("/strike"), "--index", index, "--into", str(news), home=tmp_path)
+        assert added.returncode == 0, added.stderr
+        # The index now covers that folder: the next page goes there without --into.
+        again = qa("add", site.url("/strike") + "?id=2", "--index", index, home=tmp_path)
+        assert again.returncode == 0, again.stderr
+    assert len(list(news.glob("*.txt"))) == 2
+    assert not (tmp_path / "articles").exists()
 
 
 def test_following_a_feed(tmp_path: Path) -> None:

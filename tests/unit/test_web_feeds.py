@@ -152,6 +152,18 @@ def test_following_a_feed_saves_new_items_once_and_retries_failures(tmp_path: Pa
     assert len(list(tmp_path.glob("*.txt"))) == 3
 
 
+def test_a_feed_with_only_last_modified_is_fetched_conditionally(tmp_path: Path) -> None:
+    stamp = "Mon, 06 May 2024 10:00:00 GMT"
+    items = [{"title": "Tram", "link": "http://x.invalid/t", "guid": "t", "content": LONG}]
+    pages = {"/feed": Page(rss2(items), content_type="text/xml", last_modified=stamp)}
+    with local_site(pages) as site:
+        first = update_feed(Subscription(site.url("/feed")), tmp_path)
+        assert first.subscription.last_modified == stamp and len(first.outcomes) == 1
+        second = update_feed(first.subscription, tmp_path)
+        assert site.hits("/feed")[-1]["If-Modified-Since"] == stamp
+    assert second.not_modified and second.subscription.seen == first.subscription.seen
+
+
 @pytest.mark.parametrize("make", [atom, rss1], ids=["atom", "rss1"])
 def test_atom_and_rss1_feeds_are_followed_too(make, tmp_path: Path) -> None:
     pages = {"/water": PAGE}

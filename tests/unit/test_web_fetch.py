@@ -71,6 +71,11 @@ def test_a_redirect_loop_ends() -> None:
         (Page(b"oops", status=500), "HTTP 500 Internal Server Error"),
         (Page(b"%PDF-1.4 ...", content_type="application/pdf"), "not an HTML page"),
         (Page(b"\x89PNG\r\n", content_type=None), "not an HTML page"),
+        (
+            Page(b"<rss/>", content_type="application/rss+xml"),
+            "not an HTML page (Content-Type: application/rss+xml); to follow a feed, use "
+            "`qa feed add`",
+        ),
     ],
 )
 def test_http_errors_and_other_content_each_get_a_reason(page: Page | None, reason: str) -> None:
