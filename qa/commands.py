@@ -54,7 +54,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command in ("add", "feed"):
         from qa import web_commands
 
-        return web_commands.dispatch(args, show_build)
+        return web_commands.dispatch(args)
     raise AssertionError(f"unknown command {args.command!r}")
 
 

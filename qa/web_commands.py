@@ -9,45 +9,31 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import BuildLocked, QAError, UsageError
 from index.locations import default_articles_dir
+
+# The other commands' ways of opening the library, saying a line and showing a build:
+# `qa.commands` imports this module only when `qa add` or `qa feed` runs.
+from qa.commands import _library, _say, show_build
 from qa.library import Library
 from qa.terminal import json_text, visible
 
 if TYPE_CHECKING:
     # Imported by the commands that fetch: urllib, feedparser and the build load there.
-    from index.build.run import BuildEvent, BuildReport
     from index.web.feeds import FeedUpdate, ItemOutcome
 
-ShowBuild = Callable[[Iterable["BuildEvent"]], "BuildReport | None"]
-"""Prints a build's progress and report (`qa.commands.show_build`)."""
 EXIT_FAILED = 1
 
 
-def dispatch(args: argparse.Namespace, show_build: ShowBuild) -> int:
-    """Run `qa add` or `qa feed ...`; `show_build` prints a build's progress and report."""
+def dispatch(args: argparse.Namespace) -> int:
+    """Run `qa add` or `qa feed ...`."""
     if args.command == "add":
-        return add(args, show_build)
+        return add(args)
     command = {"add": feed_add, "list": feed_list, "remove": feed_remove, "update": feed_update}
-    return command[args.feed_command](args, show_build)
-
-
-def _say(message: str) -> None:
-    print(f"qa: {visible(message)}", file=sys.stderr)
-
-
-def _library(args: argparse.Namespace) -> Library:
-    return Library.open(
-        Path(args.index) if args.index else None,
-        model=args.model,
-        backend=args.backend,
-        notify=_say,
-    )
+    return command[args.feed_command](args)
 
 
 def articles_folder(args: argparse.Namespace, index_dir: Path) -> Path:
@@ -71,7 +57,7 @@ def articles_folder(args: argparse.Namespace, index_dir: Path) -> Path:
     )
 
 
-def add(args: argparse.Namespace, show_build: ShowBuild) -> int:
+def add(args: argparse.Namespace) -> int:
     from index.web.adding import add_page
     from index.web.fetch import FetchFailed, check_url
 
@@ -93,11 +79,11 @@ def add(args: argparse.Namespace, show_build: ShowBuild) -> int:
         saved += 1
         _say(f"{counter}{result.status} {result.url}: {result.title or result.path.name}")
     if saved:
-        _index(library, folder, show_build)
+        _index(library, folder)
     return EXIT_FAILED if failed else 0
 
 
-def _index(library: Library, folder: Path, show_build: ShowBuild) -> None:
+def _index(library: Library, folder: Path) -> None:
     try:
         report = show_build(library.build([folder]))
     except BuildLocked as error:
@@ -113,7 +99,7 @@ def _feeds_folder(args: argparse.Namespace) -> tuple[Library, Path]:
     return library, articles_folder(args, library.index_dir)
 
 
-def feed_add(args: argparse.Namespace, show_build: ShowBuild) -> int:
+def feed_add(args: argparse.Namespace) -> int:
     from index.web.feeds import read_feed_source, save_new_items
     from index.web.fetch import FetchFailed, check_url
     from index.web.subscriptions import (
@@ -149,10 +135,10 @@ def feed_add(args: argparse.Namespace, show_build: ShowBuild) -> int:
             subscription, *read, folder, timeout=args.timeout, report=_item_line
         )
         save_feeds(folder, [*feeds, update.subscription])
-    return _finish([update], library, folder, show_build)
+    return _finish([update], library, folder)
 
 
-def feed_list(args: argparse.Namespace, show_build: ShowBuild) -> int:
+def feed_list(args: argparse.Namespace) -> int:
     from index.web.subscriptions import load_feeds
 
     _, folder = _feeds_folder(args)
@@ -180,7 +166,7 @@ def feed_list(args: argparse.Namespace, show_build: ShowBuild) -> int:
     return 0
 
 
-def feed_remove(args: argparse.Namespace, show_build: ShowBuild) -> int:
+def feed_remove(args: argparse.Namespace) -> int:
     from index.web.subscriptions import feeds_locked, find_feed, load_feeds, save_feeds
 
     _, folder = _feeds_folder(args)
@@ -192,7 +178,7 @@ def feed_remove(args: argparse.Namespace, show_build: ShowBuild) -> int:
     return 0
 
 
-def feed_update(args: argparse.Namespace, show_build: ShowBuild) -> int:
+def feed_update(args: argparse.Namespace) -> int:
     from index.web.feeds import update_feed
     from index.web.fetch import FetchFailed
     from index.web.subscriptions import feeds_locked, find_feed, load_feeds, save_feeds
@@ -218,7 +204,7 @@ def feed_update(args: argparse.Namespace, show_build: ShowBuild) -> int:
             save_feeds(folder, feeds)  # after each feed: an interruption keeps what was saved
             updates.append(update)
             _say(f"{name}: " + ("not modified" if update.not_modified else _counts(update)))
-    code = _finish(updates, library, folder, show_build)
+    code = _finish(updates, library, folder)
     return EXIT_FAILED if failed else code
 
 
@@ -237,11 +223,9 @@ def _counts(update: FeedUpdate) -> str:
     return f"{saved} new item{'s' * (saved != 1)} saved" + (f", {failed} failed" if failed else "")
 
 
-def _finish(
-    updates: list[FeedUpdate], library: Library, folder: Path, show_build: ShowBuild
-) -> int:
+def _finish(updates: list[FeedUpdate], library: Library, folder: Path) -> int:
     """Index what the feed updates saved; exit 1 when an item failed."""
     outcomes = [outcome for update in updates for outcome in update.outcomes]
     if any(outcome.saved is not None for outcome in outcomes):
-        _index(library, folder, show_build)
+        _index(library, folder)
     return EXIT_FAILED if any(outcome.saved is None for outcome in outcomes) else 0

@@ -7,5 +7,6 @@ then indexes: the web is one more way of dropping a file into the folder.
 """
 
 DEFAULT_TIMEOUT = 20.0
-"""Seconds a whole fetch may take (connect, headers and body), unless `--timeout` says.
-Here, not in `fetch`, so that `qa --help` can show it without loading urllib."""
+"""Seconds a fetch waits, unless `--timeout` says: for the connection, for each read,
+and for the whole body (a server trickling bytes is cut off too). Here, not in `fetch`,
+so that `qa --help` can show it without loading urllib."""
