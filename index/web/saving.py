@@ -41,12 +41,13 @@ class Saved:
 
 
 def canonical_url(url: str) -> str:
-    """`url` as the article's identity: no fragment, no tracking parameters, host in
-    lower case, so the same page reached two ways is one article."""
+    """`url` as the article's identity: no fragment, no tracking parameters, no
+    credentials, host in lower case, so the same page reached two ways is one article."""
     parts = urlsplit(url.strip())
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     kept = urlencode([(k, v) for k, v in query if not _TRACKING.fullmatch(k)])
-    netloc = parts.netloc.lower()
+    # No user name or password: the URL is shown in every citation of the article.
+    netloc = parts.netloc.rpartition("@")[2].lower()
     for scheme, port in (("http", ":80"), ("https", ":443")):
         if parts.scheme.lower() == scheme and netloc.endswith(port):
             netloc = netloc[: -len(port)]

@@ -57,6 +57,12 @@ def test_a_redirect_out_of_http_is_refused(target: str) -> None:
     )
 
 
+def test_a_url_with_non_ascii_letters_is_sent_escaped() -> None:
+    with local_site({"/caf%C3%A9?q=%C3%BC": Page(HTML)}) as site:
+        response = fetch(site.url("/café?q=ü"))
+    assert response.url == site.url("/caf%C3%A9?q=%C3%BC")
+
+
 def test_a_redirect_loop_ends() -> None:
     pages = {"/a": Page(status=302, headers={"Location": "/b"})}
     pages["/b"] = Page(status=302, headers={"Location": "/a"})

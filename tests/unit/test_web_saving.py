@@ -11,7 +11,7 @@ import pytest
 from index.sources.formats.text_file import read_text
 from index.sources.reading import ArticleFile
 from index.web.pages import WebArticle
-from index.web.saving import ADDED, UNCHANGED, UPDATED, file_name, save_article
+from index.web.saving import ADDED, UNCHANGED, UPDATED, canonical_url, file_name, save_article
 
 ARTICLE = WebArticle(
     url="https://news.example.com/world/2024/05/bridge-reopens",
@@ -50,6 +50,12 @@ def test_one_page_reached_two_ways_is_one_file_and_two_pages_are_two() -> None:
     ]
     assert {file_name(url) for url in same} == {file_name(base)}
     assert file_name(base + "?id=2") != file_name(base + "?id=3")
+
+
+def test_a_url_keeps_no_credentials() -> None:
+    assert canonical_url("https://ann:secret@Example.com/news?utm_campaign=x#top") == (
+        "https://example.com/news"
+    )
 
 
 def test_a_saved_article_reads_back_with_its_url_and_metadata(tmp_path: Path) -> None:
