@@ -220,7 +220,10 @@ def _counts(update: FeedUpdate) -> str:
     outcomes = update.outcomes
     saved = sum(1 for o in outcomes if o.saved is not None)
     failed = len(outcomes) - saved
-    return f"{saved} new item{'s' * (saved != 1)} saved" + (f", {failed} failed" if failed else "")
+    line = f"{saved} new item{'s' * (saved != 1)} saved" + (f", {failed} failed" if failed else "")
+    if update.left:
+        line += f"; {update.left} more for the next update"
+    return line
 
 
 def _finish(updates: list[FeedUpdate], library: Library, folder: Path) -> int:

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urljoin
 
 
 class NotAFeed(ValueError):
@@ -70,31 +71,32 @@ def parse_feed(
 ) -> ParsedFeed:
     """The feed's title and items; `NotAFeed` when `data` is neither RSS nor Atom.
 
-    `location` resolves relative links; `content_type` is the server's header (feedparser
+    `location` resolves relative item links; `content_type` is the server's header (feedparser
     weighs its charset against the XML declaration).
     """
     import feedparser  # imported here: only feeds need it
 
     if _declares_entities(data):
         raise NotAFeed("the feed declares its own XML entities (refused: entity expansion)")
-    headers = {"content-location": location or ""}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: feedparser would resolve GUIDs against it too, and a GUID is an
+    # opaque name that must not change when the feed's URL does (a redirect).
+    headers = {"content-type": content_type} if content_type else {}
     try:
         parsed: Any = feedparser.parse(io.BytesIO(data), response_headers=headers)
     except Exception as error:  # feedparser is lenient; anything it still raises is "not a feed"
         raise NotAFeed(f"feed could not be parsed ({type(error).__name__})") from None
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeed("not an RSS or Atom feed")
-    items = tuple(_item(entry) for entry in parsed.entries)
+    items = tuple(_item(entry, location) for entry in parsed.entries)
     return ParsedFeed(title=_text(parsed.feed.get("title")), items=items)
 
 
-def _item(entry: Any) -> FeedItem:
+def _item(entry: Any, location: str | None) -> FeedItem:
     contents = [c.get("value") for c in entry.get("content") or [] if c.get("value")]
+    link = _text(entry.get("link"))
     return FeedItem(
         guid=_text(entry.get("id")),
-        link=_text(entry.get("link")),
+        link=urljoin(location, link) if location and link else link,
         title=_text(entry.get("title")),
         author=_text(entry.get("author")),
         published=_iso_date(entry.get("published_parsed") or entry.get("updated_parsed")),

@@ -3,8 +3,8 @@
 An item's article is its full content when the feed carries it (`content:encoded`,
 Atom `content`) and that is long enough to be the article; otherwise its link is
 fetched like `qa add`. The feed's ETag and Last-Modified are kept only when every new
-item was saved, so an item that failed (a timeout, a 500) is tried again next time
-rather than hidden behind a 304.
+item was saved, so an item that failed (a timeout, a 500), or one left over the limit
+of one update, is read next time rather than hidden behind a 304.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from index.web.pages import WebArticle, article_from_html_content, check_enough_
 from index.web.saving import Saved, save_article
 from index.web.subscriptions import Subscription
 
+MAX_NEW_ITEMS = 100
+"""New items read per feed per update. A feed that first lists thousands (an archive)
+would otherwise fetch pages for hours; the rest wait for the next update."""
+
 
 @dataclass(frozen=True)
 class ItemOutcome:
@@ -45,6 +49,8 @@ class FeedUpdate:
     not_modified: bool
     """The server said 304: nothing was read."""
     outcomes: tuple[ItemOutcome, ...]
+    left: int = 0
+    """New items not read this time (over `MAX_NEW_ITEMS`): the next update reads them."""
 
 
 def read_feed_source(
@@ -98,16 +104,18 @@ def save_new_items(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     report: Callable[[ItemOutcome], None] = lambda outcome: None,
+    max_new: int = MAX_NEW_ITEMS,
 ) -> FeedUpdate:
-    """Save the items of `feed` not saved before; `fetched` holds this fetch's validators."""
-    outcomes: list[ItemOutcome] = []
-    saved: list[str] = []
+    """Save the items of `feed` not saved before (at most `max_new` of them); `fetched`
+    holds this fetch's validators."""
+    new: dict[str, FeedItem] = {}
     seen = set(subscription.seen)
     for item in feed.items:
-        identity = item.identity
-        if identity is None or identity in seen:
-            continue
-        seen.add(identity)
+        if item.identity is not None and item.identity not in seen:
+            new.setdefault(item.identity, item)
+    outcomes: list[ItemOutcome] = []
+    saved: list[str] = []
+    for identity, item in list(new.items())[:max_new]:
         outcome = _save_item(item, feed, subscription.location, folder, timeout)
         outcomes.append(outcome)
         report(outcome)
@@ -115,9 +123,10 @@ def save_new_items(
             saved.append(identity)
     state = subscription.with_seen(saved)
     state = replace(state, title=feed.title or subscription.title, checked=_now())
-    if all(outcome.saved is not None for outcome in outcomes):
+    left = max(0, len(new) - max_new)
+    if not left and all(outcome.saved is not None for outcome in outcomes):
         state = replace(state, etag=fetched.etag, last_modified=fetched.last_modified)
-    return FeedUpdate(state, False, tuple(outcomes))
+    return FeedUpdate(state, False, tuple(outcomes), left)
 
 
 def _save_item(

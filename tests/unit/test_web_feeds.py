@@ -12,7 +12,7 @@ from index.errors import QAError, UnreadableFile, UsageError
 from index.sources.feed_items import NotAFeed, parse_feed
 from index.sources.formats.feed_file import read_feed
 from index.sources.reading import ArticleFile
-from index.web.feeds import update_feed
+from index.web.feeds import save_new_items, update_feed
 from index.web.subscriptions import (
     Subscription,
     feeds_path,
@@ -137,8 +137,7 @@ def test_following_a_feed_saves_new_items_once_and_retries_failures(tmp_path: Pa
         assert water is not None and "Published: 2024-05-06" in water.path.read_text()
         # An item failed: no validators kept, so the next update reads the feed again.
         assert first.subscription.etag is None
-        # (feedparser resolves a GUID against the feed's URL, like a link.)
-        assert first.subscription.seen == (site.url("/tram"), site.url("/water"))
+        assert first.subscription.seen == ("tram", "water")
 
         pages["/broken"] = PAGE
         second = update_feed(first.subscription, tmp_path)
@@ -162,6 +161,26 @@ def test_a_feed_with_only_last_modified_is_fetched_conditionally(tmp_path: Path)
         second = update_feed(first.subscription, tmp_path)
         assert site.hits("/feed")[-1]["If-Modified-Since"] == stamp
     assert second.not_modified and second.subscription.seen == first.subscription.seen
+
+
+def test_a_long_feed_is_read_a_limited_number_of_items_at_a_time(tmp_path: Path) -> None:
+    items = [
+        {"title": f"Item {n}", "link": f"http://x.invalid/{n}", "guid": f"g{n}", "content": LONG}
+        for n in range(5)
+    ]
+    feed = tmp_path / "archive.rss"
+    feed.write_bytes(rss2(items))
+    first = save_new_items(
+        Subscription(str(feed)),
+        parse_feed(feed.read_bytes()),
+        Subscription(str(feed), etag='"e"'),
+        tmp_path / "a",
+        max_new=3,
+    )
+    assert (len(first.outcomes), first.left, first.subscription.etag) == (3, 2, None)
+    second = update_feed(first.subscription, tmp_path / "a")
+    assert [o.url for o in second.outcomes] == ["http://x.invalid/3", "http://x.invalid/4"]
+    assert second.left == 0
 
 
 @pytest.mark.parametrize("make", [atom, rss1], ids=["atom", "rss1"])
@@ -231,3 +250,9 @@ def test_a_feed_file_is_followed_without_the_network(tmp_path: Path) -> None:
     assert outcome.saved is not None and outcome.saved.status == "added"
     assert "URL: http://x.invalid/tram" in outcome.saved.path.read_text()
     assert update_feed(update.subscription, articles).outcomes == ()
+
+
+def test_relative_links_resolve_against_the_feed_and_guids_stay_as_given() -> None:
+    data = rss2([{"title": "T", "link": "../news/t", "guid": "t-1"}])
+    [item] = parse_feed(data, location="https://h.invalid/feeds/all.xml").items
+    assert (item.link, item.guid) == ("https://h.invalid/news/t", "t-1")
