@@ -68,7 +68,7 @@ def load_feeds(articles: Path) -> list[Subscription]:
             raise ValueError("too large")
         document = json.loads(data)
         feeds = [_subscription(record) for record in document["feeds"]]
-    except (ValueError, KeyError, TypeError, RecursionError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise QAError(
             f"the feed list {path} is damaged ({type(error).__name__}); "
             "move it away to start a new list"

@@ -214,8 +214,12 @@ def test_the_feed_list_round_trips_and_finds_feeds(tmp_path: Path) -> None:
             find_feed(feeds, wrong)
 
 
-def test_a_damaged_feed_list_is_reported_and_left_alone(tmp_path: Path) -> None:
-    feeds_path(tmp_path).write_text('{"feeds": [{"title": "no location"}]}')
+@pytest.mark.parametrize(
+    "text",
+    ['{"feeds": [{"title": "no location"}]}', '{"feeds": ["a"]}', "[1]", "{", "[" * 100_000],
+)
+def test_a_damaged_feed_list_is_reported_and_left_alone(text: str, tmp_path: Path) -> None:
+    feeds_path(tmp_path).write_text(text)
     before = feeds_path(tmp_path).read_bytes()
     with pytest.raises(QAError, match="is damaged"):
         load_feeds(tmp_path)
