@@ -152,13 +152,18 @@ def fetch(
             raise NotModified() from None
         if 300 <= error.code < 400:
             raise FetchFailed(_redirect_reason(error)) from None
-        raise FetchFailed(f"HTTP {error.code} {error.reason}".rstrip()) from None
+        # The reason phrase is the server's own words: bounded (and escaped when shown).
+        raise FetchFailed(f"HTTP {error.code} {str(error.reason)[:100]}".rstrip()) from None
     except urllib.error.URLError as error:
         raise FetchFailed(_network_reason(error.reason, timeout)) from None
     except TimeoutError:
         raise FetchFailed(_timed_out(timeout)) from None
     except (http.client.HTTPException, OSError) as error:
         raise FetchFailed(_network_reason(error, timeout)) from None
+    except ValueError as error:
+        # http.client refuses a URL or header it cannot send (InvalidURL, a stored ETag
+        # with a line break) with ValueError.
+        raise FetchFailed(f"cannot send this request ({str(error)[:200]})") from None
     encoding = (info.get("Content-Encoding") or "identity").strip().lower()
     if encoding in ("gzip", "x-gzip"):
         raw = _gunzip(raw, max_bytes)
