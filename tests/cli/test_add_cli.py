@@ -205,3 +205,36 @@ def test_a_feed_file_in_the_articles_folder_is_indexed_as_its_items(tmp_path: Pa
     top = _ask("How much will the tram line cost?", home)["hits"][0]
     assert top["citation"]["article"] == "valley.rss#0"
     assert top["citation"]["url"] == "https://valley.invalid/tram"
+
+
+def test_feed_update_reports_a_failing_feed_and_updates_the_others(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    saved_feed = tmp_path / "saved.rss"
+    tram = {
+        "title": "Tram line approved",
+        "link": "https://valley.invalid/tram",
+        "guid": "t",
+        "content": f"<p>{LONG}</p>",
+    }
+    saved_feed.write_bytes(rss2([tram], title="Saved Valley"))
+    pages = {"/strike": Page(STRIKE_PAGE)}
+    with local_site(pages) as site:
+        strike = {"title": "Port strike ends", "link": site.url("/strike"), "guid": "s"}
+        pages["/feed"] = Page(rss2([strike], title="Port News"), content_type="text/xml")
+        assert qa("feed", "add", str(saved_feed), home=home).returncode == 0
+        assert qa("feed", "add", site.url("/feed"), home=home).returncode == 0
+        pages["/feed"] = Page(b"down", status=500)
+        updated = qa("feed", "update", home=home)
+        assert updated.returncode == 1
+        assert _messages(updated) == [
+            "qa: feed 1 (Saved Valley): 0 new items saved",
+            "qa: feed 2 (Port News) failed: HTTP 500 Internal Server Error",
+        ]
+        one = qa("feed", "update", "1", home=home)
+        assert one.returncode == 0 and _messages(one) == [
+            "qa: feed 1 (Saved Valley): 0 new items saved"
+        ]
+        missing = qa("feed", "update", "3", home=home)
+        assert missing.returncode == 2 and "no feed number 3" in missing.stderr
+    top = _ask("How much will the tram line cost?", home)["hits"][0]
+    assert top["citation"]["url"] == "https://valley.invalid/tram"
