@@ -22,8 +22,8 @@ ENVIRONMENT = ("QA_HOME", "QA_INDEX", "QA_MODEL", "QA_CACHE_DIR")
 """Variables naming folders `qa` reads: empty, they would silently mean the default."""
 
 _POSITIONAL = {"question": "the question", "questions": "QUESTIONS.jsonl", "paths": "PATH"}
-_POSITIONAL |= {"urls": "URL", "location": "URL|FILE", "reference": "URL|N"}
 """How an error names a positional argument (options are named by their flag)."""
+_POSITIONAL |= {"urls": "URL", "location": "URL|FILE", "reference": "URL|N"}  # qa add, qa feed
 
 
 def check_arguments_are_text(args: argparse.Namespace) -> None:
