@@ -23,6 +23,7 @@ ENVIRONMENT = ("QA_HOME", "QA_INDEX", "QA_MODEL", "QA_CACHE_DIR")
 
 _POSITIONAL = {"question": "the question", "questions": "QUESTIONS.jsonl", "paths": "PATH"}
 """How an error names a positional argument (options are named by their flag)."""
+_POSITIONAL |= {"urls": "URL", "location": "URL|FILE", "reference": "URL|N"}  # qa add, qa feed
 
 
 def check_arguments_are_text(args: argparse.Namespace) -> None:

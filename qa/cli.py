@@ -21,6 +21,7 @@ from qa.completion import SHELLS, completion_script
 from qa.stderr import say
 from qa.terminal import visible
 from qa.version import VersionAction
+from qa.web_arguments import add_web_commands
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_TERMINATED = (
     0,
@@ -34,7 +35,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INDEX, EXIT_INTERRUPTED, EXIT_TERMINATED =
 EPILOG = """\
 exit codes:
   0    answered / done
-  1    runtime error (disk full, a build already running, ...)
+  1    runtime error (disk full, a build already running, a URL that could not be added)
   2    usage error (bad flag, empty question, unknown file)
   3    no usable index (missing, corrupt, built with another model, newer schema)
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM): the previous index is kept
@@ -42,6 +43,8 @@ exit codes:
 environment: QA_HOME (default library folder), QA_INDEX (index folder), QA_MODEL
 (sentence-transformers model folder), QA_CACHE_DIR (derived caches). A variable set to
 an empty value is a usage error, as an empty --index is: it never means the default.
+
+Only `qa add` and `qa feed add|update` use the network, and only for the URLs given.
 
 `qa` with no command opens the chat, which needs a terminal; scripts use `qa ask`.
 """
@@ -193,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="questions from another library: report how many are flagged not confident",
     )
 
+    add_web_commands(sub, common, _not_empty)
     sub.add_parser("chat", parents=[common], help="open the chat TUI (the default with no command)")
     completion = sub.add_parser(
         "completion", help="print a shell completion script to source (see the README)"

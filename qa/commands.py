@@ -52,6 +52,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
         command = quotes.list_quotes if args.command == "quotes" else quotes.list_speakers
         return command(args, _ready_index)
+    if args.command in ("add", "feed"):
+        from qa import web_commands
+
+        return web_commands.dispatch(args)
     raise AssertionError(f"unknown command {args.command!r}")
 
 

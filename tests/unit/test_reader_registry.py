@@ -44,8 +44,12 @@ class RecordingPdfReader:
 
 
 def test_built_in_formats_are_registered_by_suffix() -> None:
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".html", ".htm", ".jsonl"}
-    assert all(isinstance(READERS[suffix], TextReader) for suffix in SUPPORTED_SUFFIXES)
+    text = {".txt", ".md", ".html", ".htm", ".jsonl"}
+    # Feeds are bytes to feedparser, which reads their XML declaration itself.
+    feeds = {".rss", ".atom", ".xml"}
+    assert set(SUPPORTED_SUFFIXES) == text | feeds
+    assert all(isinstance(READERS[suffix], TextReader) for suffix in text)
+    assert all(isinstance(READERS[suffix], BinaryReader) for suffix in feeds)
     assert READERS[".html"] is READERS[".htm"]
     assert READERS[".html"].declared_charset  # type: ignore[union-attr] - a TextReader, above
 
@@ -83,7 +87,8 @@ def test_a_registered_binary_reader_gets_its_files_raw_bytes(
     [refused] = list(discover_files(tmp_path / "letter.docx"))
     assert refused == Skipped(
         str(tmp_path / "letter.docx"),
-        "unsupported file type (supported: .htm, .html, .jsonl, .md, .pdf, .txt)",
+        "unsupported file type (supported: .atom, .htm, .html, .jsonl, .md, .pdf, .rss, .txt, "
+        ".xml)",
     )
 
 

@@ -39,7 +39,7 @@ def unreadable_reason(path: Path) -> str:
 
 
 def test_contract_constants() -> None:
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".html", ".htm", ".jsonl"}
+    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".html", ".htm", ".jsonl", ".rss", ".atom", ".xml"}
     assert DEFAULT_MAX_BYTES == 20_000_000
 
 
