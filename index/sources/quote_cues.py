@@ -73,7 +73,12 @@ NAME = (
     r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
 )
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ii]t)"
-_DETERMINER = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Aa]nother|[Oo]ne)"
+# Quantifiers count as determiners ("several environmental groups"); \b keeps the "a"
+# ending "Obama" from starting a phrase.
+_DETERMINER = (
+    r"\b(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Aa]nother|[Oo]ne|[Ss]everal|"
+    r"[Ss]ome|[Mm]any|[Mm]ost|[Bb]oth|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Oo]ther)"
+)
 # "the spokesman", "a senior White House official", "his former business partner".
 # Words that end a noun phrase: verbs of speech, conjunctions, pronouns.
 _STOP = (
@@ -111,12 +116,12 @@ _TIME = (
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
 AFTER_VERB_FIRST = re.compile(
-    rf"\A[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
+    rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 AFTER_WHO_FIRST = re.compile(
-    rf"\A[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
 )
-AFTER_ACCORDING = re.compile(rf"\A[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
+AFTER_ACCORDING = re.compile(rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
 # A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
 AFTER_GAP = re.compile(
@@ -143,7 +148,7 @@ SUBJECT_AT_START = re.compile(
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
-    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s*\Z")
+    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_TIME}{_AUX}\s*\Z")
     for kind in (
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
@@ -262,7 +267,7 @@ FUNCTION_WORDS = frozenset(
     """The A An And But Or So Yet In On At Of For From With By As If When While After Before
     Since Because Although Though That This These Those It Its He She They We I His Her
     Their Our Then Now Still Also However Meanwhile Instead Asked Speaking Earlier Later
-    Last Next You Your My Me All Both Many Most Some Few Every Each No
+    Last Next You Your My Me All Both Many Most Some Few Every Each No To
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})

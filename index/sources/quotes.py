@@ -24,6 +24,10 @@ from index.sources.speakers import SpeakerBook
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
 
+_FEWEST_WORDS_CARRIED = 3
+"""Quoted words with no cue of their own are a quote only from this many words: fewer are
+a title, a nickname or a scare quote."""
+
 MAX_QUOTED_PARAGRAPH = 20_000
 """Characters a paragraph may hold and still be searched for quotes. News paragraphs run
 to a few hundred; past this it is a table, a dump or an attack, and the rules' cost must
@@ -40,11 +44,73 @@ def extract_quotes(article: Article) -> list[Quote]:
     ]
     book = SpeakerBook([article.title, *(p.text for p in paragraphs)])
     quotes: list[Quote] = []
+    previous: Paragraph | None = None
     for paragraph in paragraphs:
+        ours: list[Quote] = []
         for found in _paragraph_quotes(paragraph.text):
-            quotes.append(_to_quote(paragraph, found, book))
+            before = _last_of(quotes, previous) or _colon_intro(previous, book)
+            quote = _carry_on(paragraph, found, ours, before, book)
+            if quote is not None:
+                ours.append(quote)
+        quotes.extend(ours)
         book.saw_person(paragraph.text)
+        previous = paragraph
     return quotes
+
+
+def _last_of(quotes: list[Quote], paragraph: Paragraph | None) -> Quote | None:
+    """The last quote found in `paragraph` (the one before the current), if any."""
+    if paragraph is None or not quotes or quotes[-1].content.paragraph != paragraph.ordinal:
+        return None
+    return quotes[-1]
+
+
+def _colon_intro(paragraph: Paragraph | None, book: SpeakerBook) -> Quote | None:
+    """'Her answer was blunt:' closing a paragraph hands the next one's quotation to the
+    sentence's subject: that subject as a quote with no content yet, else None."""
+    if paragraph is None or not paragraph.text.rstrip().endswith(":"):
+        return None
+    text = paragraph.text.rstrip()
+    start = sentence_starts(text, [])[-1]
+    subject = cues.SUBJECT_AT_START.match(text[start:])
+    if subject is None:
+        return None
+    who = cues.trim_mention(text, start + subject.start("who"), start + subject.end("who"))
+    if who is None:
+        return None
+    colon = Found(len(text) - 1, len(text) - 1, True, (len(text) - 1, len(text)), who)
+    return _to_quote(paragraph, colon, book)
+
+
+def _carry_on(
+    paragraph: Paragraph,
+    found: Found,
+    ours: list[Quote],
+    before: Quote | None,
+    book: SpeakerBook,
+) -> Quote | None:
+    """`found` as a quote; one with no cue of its own goes on from the last speaker: the
+    paragraph's last quote, else the previous paragraph's when its last quote was direct
+    (a quotation running over paragraphs). Otherwise nobody is known to say it: dropped."""
+    if not found.continued:
+        return _to_quote(paragraph, found, book)
+    last = ours[-1] if ours else before
+    if last is None or not last.direct or last.mention is None:
+        return None
+    content = paragraph.text[found.start : found.end]
+    if last.mention.text.isupper() and not ours:
+        # A transcript labels every turn ('PENCE: ...'); an unlabelled line is crosstalk,
+        # a stage direction or the page's own words.
+        return None
+    if len(content.split()) < _FEWEST_WORDS_CARRIED or content.lstrip().startswith(("(", "[")):
+        return None
+    return Quote(
+        content=_span(paragraph, (found.start, found.end)),
+        direct=True,
+        cue=last.cue,
+        mention=last.mention,
+        speaker=last.speaker,
+    )
 
 
 def _to_quote(paragraph: Paragraph, found: Found, book: SpeakerBook) -> Quote:
@@ -89,10 +155,16 @@ def _paragraph_quotes(text: str) -> list[Found]:
         after_end = _sentence_end_after(starts, mark.end + mark.width + 1, len(text))
         result = _attribute(text, marks, index, sentence_start, sentence_end, after_end)
         if result is None:
-            previous = found[-1] if found else None
-            if previous is not None and _sentence_of(starts, previous.start) < sentence:
-                # An unattributed quote after an attributed one: the same speaker goes on.
-                previous.end = mark.end
+            if _stands_alone(text, mark, starts[sentence], after_end):
+                # Quoted words with no cue, after an attributed quote ('“A,” X said. “B.”')
+                # or opening a paragraph: whoever spoke last goes on (see `_carry_on`).
+                previous = found[-1] if found else None
+                if previous is not None and _goes_on(starts, previous, sentence):
+                    # '“A,” X said. “B.”': one quote, split by its cue (as "“A,” X said, “B.”").
+                    previous.end = mark.end
+                else:
+                    who, cue = (previous.who, previous.cue) if previous else (None, None)
+                    found.append(Found(mark.start, mark.end, True, cue, who, continued=True))
             index += 1
             continue
         quotes, index = result
@@ -109,6 +181,23 @@ def _paragraph_quotes(text: str) -> list[Found]:
             found.append(reported)
     found.sort(key=lambda f: f.start)
     return found
+
+
+def _goes_on(starts: list[int], previous: Found, sentence: int) -> bool:
+    """Whether `sentence` directly follows the one that ends `previous`'s attribution."""
+    if not previous.direct or previous.who is None:
+        return False
+    said_at = max(previous.end, previous.who[1], previous.cue[1] if previous.cue else 0)
+    return _sentence_of(starts, said_at) + 1 == sentence
+
+
+def _stands_alone(text: str, mark: Quoted, sentence_start: int, after_end: int) -> bool:
+    """Whether the quotation is its sentence, but for punctuation around it."""
+    if text[sentence_start : max(sentence_start, mark.start - mark.width)].strip(" (['‘—–-"):
+        return False
+    if not mark.closed:
+        return True
+    return not text[mark.end + mark.width : after_end].strip(" .,;:!?)]’'\u00a0")
 
 
 def _sentence_end_after(starts: list[int], offset: int, length: int) -> int:
@@ -177,7 +266,7 @@ def _attribute(
             end = after_start + trail.end("gap")
     if trail is None:
         if not embedded:
-            return None
+            return _after_colon(text, marks, index, before, sentence_start)
         return _trailing_cue(text, marks, index, sentence_start, sentence_end) or _subject_uses(
             text, marks, index, before, sentence_start, sentence_end
         )
@@ -199,6 +288,26 @@ def _attribute(
         if added_end - added.start("content") > 10:
             found.append(Found(added.start("content"), added_end, False, added.span("cue"), who))
     return found, following
+
+
+def _after_colon(
+    text: str, marks: list[Quoted], index: int, before: str, sentence_start: int
+) -> tuple[list[Found], int] | None:
+    """'Clinton was blunt: “We are ready.”': a colon hands the sentence to a quotation,
+    which its subject said (any verb, not only a speech verb)."""
+    mark = marks[index]
+    colon = before.rstrip()
+    if not colon.endswith(":") or not text[mark.start : mark.start + 1].isupper():
+        return None
+    subject = cues.SUBJECT_AT_START.match(colon)
+    if subject is None:
+        return None
+    who = cues.trim_mention(colon, subject.start("who"), subject.end("who"))
+    if who is None:
+        return None
+    cue = (sentence_start + len(colon) - 1, sentence_start + len(colon))
+    who = (sentence_start + who[0], sentence_start + who[1])
+    return [Found(mark.start, mark.end, True, cue, who)], index + 1
 
 
 def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -28,6 +28,9 @@ class Found:
     direct: bool
     cue: tuple[int, int] | None
     who: tuple[int, int] | None
+    continued: bool = False
+    """A quote with no cue of its own (a sentence or paragraph that is only quoted words):
+    whoever spoke last goes on, if anyone did."""
 
 
 def clause_end(text: str, sentence_end: int) -> int:
