@@ -67,6 +67,22 @@ _TOPIC_FILLERS = frozenset(
 _WORD = re.compile(r"[\w'’-]+")
 
 
+QuoteKey = tuple[str, int, int]
+"""A quote's identity across answers: article key, paragraph ordinal, content start."""
+
+
+def quote_key(quote: QuoteRecord) -> QuoteKey:
+    return (quote.article.key, quote.paragraph, quote.start)
+
+
+_MORE = frozenset({"else", "more", "other", "another", "further"})
+
+
+def asks_for_more(question: str) -> bool:
+    """ "What else did he say?", "Anything more from Peskov?": quotes not shown yet."""
+    return any(w.lower() in _MORE for w in _WORD.findall(question))
+
+
 @dataclass(frozen=True)
 class SpeakerQuestion:
     """A who-said-what question, read: whom it names, and what about."""
