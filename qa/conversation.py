@@ -131,20 +131,29 @@ class Conversation:
 
     def ask(self, library: Library, question: str, **options: object) -> Answer:
         """Rewrite, ask `library`, and record the turn; returns the answer."""
-        searched = self.rewrite(question)
-        shown = self.shown() if asks_for_more(question) else frozenset()
-        answer = library.ask(question, searched=searched, skip_quotes=shown, **options)  # type: ignore[arg-type]  # options are Library.ask's keywords, typed object
-        if shown and not answer.quotes and answer.notice is None:
-            asked = asked_speaker(searched)
-            if asked is not None:
-                notice = f"no more quotes by {asked.speaker} than those shown before"
-                answer = replace(answer, notice=notice)
+        skip = self.quotes_to_skip(question)
+        answer = library.ask(question, searched=self.rewrite(question), skip_quotes=skip, **options)  # type: ignore[arg-type]  # options are Library.ask's keywords, typed object
+        answer = self.explained(answer, skip)
         self.record(answer)
         return answer
 
     def shown(self) -> frozenset[QuoteKey]:
         """Every quote an answer of this conversation has carried."""
         return frozenset(key for turn in self.turns for key in turn.quoted)
+
+    def quotes_to_skip(self, question: str) -> frozenset[QuoteKey]:
+        """The quotes `question` does not want again: those shown, when it asks for more
+        ("What else did he say?"); `Library.ask(skip_quotes=...)` leaves them out."""
+        return self.shown() if asks_for_more(question) else frozenset()
+
+    def explained(self, answer: Answer, skipped: frozenset[QuoteKey]) -> Answer:
+        """`answer`, saying so when skipping the quotes shown left none of the speaker's."""
+        if not skipped or answer.quotes or answer.notice is not None:
+            return answer
+        asked = asked_speaker(answer.searched or answer.question)
+        if asked is None:
+            return answer
+        return replace(answer, notice=f"no more quotes by {asked.speaker} than those shown before")
 
     def record(self, answer: Answer) -> None:
         """Add an answered question as the latest turn."""
