@@ -118,8 +118,11 @@ _TIME = (
 AFTER_VERB_FIRST = re.compile(
     rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
+# Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
+_NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
 AFTER_WHO_FIRST = re.compile(
     rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    + _NOT_RELATIVE
 )
 AFTER_ACCORDING = re.compile(rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
@@ -237,8 +240,9 @@ CLAUSE_AFTER_CUE = re.compile(
     rf"(?:{_TIME})?(?:\s+(?:to\s+)?(?:reporters|(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|us|me))?"
     rf"{_TIME},?\s+(?P<content>(?:that\s+)?\S.{{15,}})\Z"
 )
+# The content may end in a closing mark: '“... losses,” The Hill reported.'
 INDIRECT_TRAIL = re.compile(
-    rf"\A(?P<content>.{{20,}}?),\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
+    rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
 )
 INDIRECT_TRAIL_VERB_FIRST = re.compile(
     rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}))[^,]{{0,80}}\Z"
@@ -247,7 +251,7 @@ ACCORDING_LEAD = re.compile(
     rf"\A(?P<cue>[Aa]ccording\s+to)\s+(?P<who>{MENTION_AFTER}),\s+(?P<content>\S.{{15,}})\Z"
 )
 ACCORDING_TRAIL = re.compile(
-    rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
+    rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
 )
 
 # Verbs that report a clause without "that" ("Peskov said the reserve ..."); any other

@@ -102,3 +102,12 @@ def sentence_starts(text: str, quotes: list[Quoted]) -> list[int]:
             continue
         starts.append(match.end())
     return starts
+
+
+def sentence_of(starts: list[int], offset: int) -> int:
+    """The number of the sentence (in `starts`) that holds `offset`."""
+    sentence = 0
+    for number, start in enumerate(starts):
+        if start <= offset:
+            sentence = number
+    return sentence

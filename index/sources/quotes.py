@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import re
 
-from index.models import Article, Paragraph, Quote, TextSpan
+from index.models import Article, Paragraph, Quote
 from index.sources import quote_cues as cues
-from index.sources.quote_marks import Quoted, quoted_spans, sentence_starts
+from index.sources.quote_marks import Quoted, quoted_spans, sentence_of, sentence_starts
+from index.sources.quote_runs import carry_on, colon_intro, cue_of, goes_on, last_of, stands_alone
 from index.sources.reported_speech import Found, clause_end, indirect
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
-
-_FEWEST_WORDS_CARRIED = 3
-"""Quoted words with no cue of their own are a quote only from this many words: fewer are
-a title, a nickname or a scare quote."""
 
 MAX_QUOTED_PARAGRAPH = 20_000
 """Characters a paragraph may hold and still be searched for quotes. News paragraphs run
@@ -48,90 +45,14 @@ def extract_quotes(article: Article) -> list[Quote]:
     for paragraph in paragraphs:
         ours: list[Quote] = []
         for found in _paragraph_quotes(paragraph.text):
-            before = _last_of(quotes, previous) or _colon_intro(previous, book)
-            quote = _carry_on(paragraph, found, ours, before, book)
+            before = last_of(quotes, previous) or colon_intro(previous, book)
+            quote = carry_on(paragraph, found, ours, before, book)
             if quote is not None:
                 ours.append(quote)
         quotes.extend(ours)
         book.saw_person(paragraph.text)
         previous = paragraph
     return quotes
-
-
-def _last_of(quotes: list[Quote], paragraph: Paragraph | None) -> Quote | None:
-    """The last quote found in `paragraph` (the one before the current), if any."""
-    if paragraph is None or not quotes or quotes[-1].content.paragraph != paragraph.ordinal:
-        return None
-    return quotes[-1]
-
-
-def _colon_intro(paragraph: Paragraph | None, book: SpeakerBook) -> Quote | None:
-    """'Her answer was blunt:' closing a paragraph hands the next one's quotation to the
-    sentence's subject: that subject as a quote with no content yet, else None."""
-    if paragraph is None or not paragraph.text.rstrip().endswith(":"):
-        return None
-    text = paragraph.text.rstrip()
-    start = sentence_starts(text, [])[-1]
-    subject = cues.SUBJECT_AT_START.match(text[start:])
-    if subject is None:
-        return None
-    who = cues.trim_mention(text, start + subject.start("who"), start + subject.end("who"))
-    if who is None:
-        return None
-    colon = Found(len(text) - 1, len(text) - 1, True, (len(text) - 1, len(text)), who)
-    return _to_quote(paragraph, colon, book)
-
-
-def _carry_on(
-    paragraph: Paragraph,
-    found: Found,
-    ours: list[Quote],
-    before: Quote | None,
-    book: SpeakerBook,
-) -> Quote | None:
-    """`found` as a quote; one with no cue of its own goes on from the last speaker: the
-    paragraph's last quote, else the previous paragraph's when its last quote was direct
-    (a quotation running over paragraphs). Otherwise nobody is known to say it: dropped."""
-    if not found.continued:
-        return _to_quote(paragraph, found, book)
-    last = ours[-1] if ours else before
-    if last is None or not last.direct or last.mention is None:
-        return None
-    content = paragraph.text[found.start : found.end]
-    if last.mention.text.isupper() and not ours:
-        # A transcript labels every turn ('PENCE: ...'); an unlabelled line is crosstalk,
-        # a stage direction or the page's own words.
-        return None
-    if len(content.split()) < _FEWEST_WORDS_CARRIED or content.lstrip().startswith(("(", "[")):
-        return None
-    return Quote(
-        content=_span(paragraph, (found.start, found.end)),
-        direct=True,
-        cue=last.cue,
-        mention=last.mention,
-        speaker=last.speaker,
-    )
-
-
-def _to_quote(paragraph: Paragraph, found: Found, book: SpeakerBook) -> Quote:
-    text = paragraph.text
-    mention = _span(paragraph, found.who) if found.who else None
-    speaker = None
-    if mention is not None:
-        speaker = book.resolve(mention.text, text[: mention.start])
-        book.spoke(mention.text, speaker)
-    return Quote(
-        content=_span(paragraph, (found.start, found.end)),
-        direct=found.direct,
-        cue=_span(paragraph, found.cue) if found.cue else None,
-        mention=mention,
-        speaker=speaker,
-    )
-
-
-def _span(paragraph: Paragraph, bounds: tuple[int, int]) -> TextSpan:
-    start, end = bounds
-    return TextSpan(paragraph.ordinal, start, end, paragraph.text[start:end])
 
 
 def _paragraph_quotes(text: str) -> list[Found]:
@@ -149,21 +70,25 @@ def _paragraph_quotes(text: str) -> list[Found]:
     index = 0
     while index < len(marks):
         mark = marks[index]
-        sentence = _sentence_of(starts, mark.start)
+        sentence = sentence_of(starts, mark.start)
         sentence_start = starts[sentence]
         sentence_end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
         after_end = _sentence_end_after(starts, mark.end + mark.width + 1, len(text))
         result = _attribute(text, marks, index, sentence_start, sentence_end, after_end)
         if result is None:
-            if _stands_alone(text, mark, starts[sentence], after_end):
+            if stands_alone(text, mark, starts[sentence], after_end):
                 # Quoted words with no cue, after an attributed quote ('“A,” X said. “B.”')
-                # or opening a paragraph: whoever spoke last goes on (see `_carry_on`).
+                # or opening a paragraph: whoever spoke last goes on (see `carry_on`).
                 previous = found[-1] if found else None
-                if previous is not None and _goes_on(starts, previous, sentence):
+                if previous is not None and goes_on(starts, previous, sentence):
                     # '“A,” X said. “B.”': one quote, split by its cue (as "“A,” X said, “B.”").
                     previous.end = mark.end
                 else:
                     who, cue = (previous.who, previous.cue) if previous else (None, None)
+                    if previous is None and sentence > 0:
+                        # 'Cummings called him a master. “He showed ...”': the speaker of
+                        # the sentence before goes on.
+                        who, cue = cue_of(text, starts[sentence - 1], starts[sentence])
                     found.append(Found(mark.start, mark.end, True, cue, who, continued=True))
             index += 1
             continue
@@ -183,37 +108,12 @@ def _paragraph_quotes(text: str) -> list[Found]:
     return found
 
 
-def _goes_on(starts: list[int], previous: Found, sentence: int) -> bool:
-    """Whether `sentence` directly follows the one that ends `previous`'s attribution."""
-    if not previous.direct or previous.who is None:
-        return False
-    said_at = max(previous.end, previous.who[1], previous.cue[1] if previous.cue else 0)
-    return _sentence_of(starts, said_at) + 1 == sentence
-
-
-def _stands_alone(text: str, mark: Quoted, sentence_start: int, after_end: int) -> bool:
-    """Whether the quotation is its sentence, but for punctuation around it."""
-    if text[sentence_start : max(sentence_start, mark.start - mark.width)].strip(" (['‘—–-"):
-        return False
-    if not mark.closed:
-        return True
-    return not text[mark.end + mark.width : after_end].strip(" .,;:!?)]’'\u00a0")
-
-
 def _sentence_end_after(starts: list[int], offset: int, length: int) -> int:
     """The end of the sentence that holds `offset` (the next one if `offset` starts it)."""
     for start in starts:
         if start > offset:
             return start
     return length
-
-
-def _sentence_of(starts: list[int], offset: int) -> int:
-    sentence = 0
-    for number, start in enumerate(starts):
-        if start <= offset:
-            sentence = number
-    return sentence
 
 
 def _attribute(
@@ -230,8 +130,9 @@ def _attribute(
     lead = cues.last_cue(before) or _participle_cue(before)
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
-        who = (sentence_start + who_start, sentence_start + who_end)
-        cue = (sentence_start + cue_start, sentence_start + cue_end)
+        said = _outer_cue(before, lead)
+        who = (sentence_start + said[1][0], sentence_start + said[1][1])
+        cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
         words_after = text[mark.end + mark.width : sentence_end].split()
@@ -308,6 +209,20 @@ def _after_colon(
     cue = (sentence_start + len(colon) - 1, sentence_start + len(colon))
     who = (sentence_start + who[0], sentence_start + who[1])
     return [Found(mark.start, mark.end, True, cue, who)], index + 1
+
+
+def _outer_cue(
+    before: str, lead: tuple[tuple[int, int], tuple[int, int]]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """'Lynch said she recalled thinking, “...”': a pronoun's cue inside what an earlier
+    speech verb reports is the outer speaker's (same person, named): that verb instead."""
+    who = lead[1]
+    if before[who[0] : who[1]].lower() not in cues.PRONOUNS:
+        return lead
+    outer = cues.first_cue(before[: who[0]])
+    if outer is None or before[outer[0][0] : outer[0][1]].lower() not in cues.CLAUSE_VERBS:
+        return lead
+    return outer
 
 
 def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -1,0 +1,113 @@
+"""Quotations with no cue of their own (issue 10): quoted words that run on after their
+cue's sentence, into the next paragraph or after a colon, and whom they are given to."""
+
+from __future__ import annotations
+
+from quote_support import article, assert_offsets_hold
+
+from index.sources.quotes import extract_quotes
+
+
+def test_a_quote_right_after_its_cue_sentence_is_the_same_quote() -> None:
+    text = "“The dam will hold,” Maria Lindqvist said. “The rain has stopped.”"
+    (quote,) = extract_quotes(article(text))
+    assert quote.content.text.endswith("The rain has stopped.")
+    assert quote.content.text.startswith("The dam will hold")
+
+
+def test_a_quote_after_other_sentences_is_a_new_quote_by_the_same_speaker() -> None:
+    text = (
+        "“The dam will hold,” Maria Lindqvist said. The river rose by a metre overnight. "
+        "“The rain has stopped.”"
+    )
+    source = article(text)
+    first, second = extract_quotes(source)
+    # Not merged: the narration between the two is nobody's quote.
+    assert first.content.text == "The dam will hold,"
+    assert second.content.text == "The rain has stopped."
+    assert second.speaker == first.speaker == "Maria Lindqvist"
+    assert second.mention == first.mention
+    assert_offsets_hold([first, second], source)
+
+
+def test_a_quotation_running_into_the_next_paragraph_keeps_its_speaker() -> None:
+    source = article(
+        "“The dam will hold,” the engineer Maria Lindqvist said. “We checked it twice.",
+        "“Nobody downstream needs to leave their home tonight.”",
+        "The river fell on Friday.",
+        "“That was a close call for everyone.”",
+    )
+    quotes = extract_quotes(source)
+    assert [q.content.paragraph for q in quotes] == [0, 1]
+    assert quotes[0].content.text.endswith("We checked it twice.")
+    assert quotes[1].speaker == "Maria Lindqvist"
+    assert quotes[1].mention == quotes[0].mention  # cited where she is named
+    assert_offsets_hold(quotes, source)
+
+
+def test_a_colon_hands_the_quotation_to_the_sentences_subject() -> None:
+    source = article(
+        "Maria Lindqvist, the engineer, was blunt: “The dam will not hold another week.”",
+        "Her colleague Tomas Ferreira was not convinced:",
+        "“We have seen worse floods than this one.”",
+    )
+    first, second = extract_quotes(source)
+    assert first.content.text == "The dam will not hold another week."
+    assert first.speaker == "Maria Lindqvist"
+    assert second.content.paragraph == 2 and second.speaker == "Tomas Ferreira"
+    assert_offsets_hold([first, second], source)
+
+
+def test_the_speaker_of_the_sentence_before_goes_on() -> None:
+    text = (
+        "Maria Lindqvist called the repairs a waste of money. "
+        "“They patched the cracks and painted over them.”"
+    )
+    quotes = extract_quotes(article(text))
+    assert quotes[-1].content.text == "They patched the cracks and painted over them."
+    assert quotes[-1].speaker == "Maria Lindqvist"
+
+
+def test_short_or_bracketed_quotes_with_no_cue_are_no_quote() -> None:
+    source = article(
+        "“The dam will hold,” Maria Lindqvist said.",
+        "“Really?”",
+        "“(Laughter.)”",
+    )
+    assert [q.content.paragraph for q in extract_quotes(source)] == [0]
+
+
+def test_a_transcript_does_not_run_into_unlabelled_lines() -> None:
+    source = article(
+        "Host Lena Holt met the mayor.",
+        "HOLT: Where were you on the night of the flood?",
+        '"Follow Lena Holt on the station\'s website every morning."',
+    )
+    assert [q.content.paragraph for q in extract_quotes(source)] == [1]
+
+
+def test_the_pronoun_of_a_clause_a_speaker_reports_is_that_speaker() -> None:
+    text = "Lindqvist said she recalled thinking, “This dam was never built to last.”"
+    (quote,) = extract_quotes(article("Maria Lindqvist is an engineer.", text))
+    assert quote.mention is not None and quote.mention.text == "Lindqvist"
+    assert quote.speaker == "Maria Lindqvist"
+
+
+def test_a_trailing_cue_after_a_dash() -> None:
+    (quote,) = extract_quotes(article("“The dam will hold” — Maria Lindqvist said on Monday."))
+    assert quote.content.text == "The dam will hold"
+    assert quote.speaker == "Maria Lindqvist"
+
+
+def test_a_reported_clause_cue_is_no_trailing_cue() -> None:
+    # "he cited are": the verb belongs to a relative clause; the sentence is the Hill's.
+    text = "The four “loopholes” he cited are “tax breaks on loans and losses,” The Hill reported."
+    quotes = extract_quotes(article(text))
+    assert [q.mention.text for q in quotes if q.mention] == ["The Hill"]
+
+
+def test_doubled_apostrophes_open_a_sentence() -> None:
+    text = "Mrs. Lindqvist has shied away from it. ''It's more tinkering,'' said Tomas Ferreira."
+    (quote,) = extract_quotes(article(text))
+    assert quote.content.text == "It's more tinkering,"
+    assert quote.speaker == "Tomas Ferreira"
