@@ -68,9 +68,11 @@ _CAP = (
     r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O[’'])?[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|-)*"
     r"(?:[’'][A-Z](?:[^\W\d_]|-)*)?\.?)"
 )
+# An organisation's name goes on after "of"/"for": "the Federal Bureau of Prisons".
+_ORGANISATION_TAIL = rf"(?:\s+(?:of|for)\s+(?:the\s+)?{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,4}})?"
 NAME = (
     rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP}){{0,6}}"
-    r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
+    rf"{_ORGANISATION_TAIL}(?:\s*\([A-Z][\w.\-]{{0,12}}\))?"
 )
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ii]t)"
 # Quantifiers count as determiners ("several environmental groups"); \b keeps the "a"

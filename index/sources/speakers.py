@@ -57,6 +57,7 @@ _NOT_PERSONAL = frozenset(
     Saturday Sunday January February March April May June July August September October
     November December""".split()
 )
+_OF_FOR = re.compile(r"\s+(?:of|for)\s+")
 _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 
 
@@ -106,6 +107,16 @@ class SpeakerBook:
 
     def fullest(self, mention: str) -> str | None:
         """The fullest name in the article for a name mention ("Peskov" -> "Dmitry Peskov")."""
+        parts = _OF_FOR.split(mention, maxsplit=1)
+        if len(parts) == 2:
+            # "the Bureau of Prisons" is the whole name; "Smith of Ohio" is Smith;
+            # "Secretary of State John Kerry" is Kerry.
+            if _TITLE_ONLY.match((parts[0].split() or [""])[-1]):
+                mention = parts[1]
+            elif not _looks_personal(_name_words(parts[0])):
+                return " ".join(w for w in _name_words(mention) if w not in ("the", "The"))
+            else:
+                mention = parts[0]
         words = _name_words(mention)
         capitalised = [word for word in words if word[:1].isupper()]
         if not capitalised:
