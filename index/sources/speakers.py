@@ -17,7 +17,22 @@ from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PRONOUNS
 # spaces took minutes).
 _NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*")
 _TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
-_ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\s+\Z")
+# The role right before a name, or before a comma and the name ("campaign manager,
+# Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
+_ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\.?,?\s+\Z")
+_ABBREVIATED_ROLES = {
+    "sen": "senator",
+    "rep": "representative",
+    "gov": "governor",
+    "gen": "general",
+    "pres": "president",
+    "prof": "professor",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "adm": "admiral",
+    "capt": "captain",
+    "sgt": "sergeant",
+}
 _ROLE_AFTER_NAME = re.compile(
     r"\A,\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
 )
@@ -57,6 +72,7 @@ _NOT_PERSONAL = frozenset(
     Saturday Sunday January February March April May June July August September October
     November December""".split()
 )
+_POSSESSOR = re.compile(r"\A(?:the\s+)?(.+?)[’']s\s")
 _OF_FOR = re.compile(r"\s+(?:of|for)\s+")
 _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 
@@ -98,9 +114,15 @@ class SpeakerBook:
             self._seen[name] = self._seen.get(name, 0) + 1
             # A window, not the whole text before the name: a search anchored at its end
             # would otherwise scan the paragraph again for every name in it.
-            role = _ROLE_BEFORE_NAME.search(text[max(0, match.start() - 40) : match.start()])
+            # The title inside the run ("Sen. John Smith", "President Obama") counts too.
+            run = match.group().split(" ", 1)[0].rstrip(".")
+            before = text[max(0, match.start() - 40) : match.start()]
+            if _TITLE_ONLY.match(run) and run != words[0]:
+                before = f"{before} {run} "
+            role = _ROLE_BEFORE_NAME.search(before)
             if role:
-                self._roles.setdefault(role.group(1).lower(), name)
+                word = role.group(1).lower()
+                self._roles.setdefault(_ABBREVIATED_ROLES.get(word, word), name)
             after = _ROLE_AFTER_NAME.match(text[match.end() : match.end() + 120])
             if after:
                 self._roles.setdefault(after.group(1).lower(), name)
@@ -155,10 +177,16 @@ class SpeakerBook:
                 head = [w for w in tail.split() if w[:1].isupper()]
                 return self.fullest(" ".join(head))
             return self.fullest(tail) if tail_words else None
-        role_words = _LOWER_WORD.findall(text)
+        role_words = _LOWER_WORD.findall(text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1])
         for word in reversed(role_words):
             if word in self._roles:
                 return self._roles[word]
+        owner = _POSSESSOR.match(text)
+        if owner is not None and self._last_speaker is not None:
+            # "Putin's spokesman" is not Putin: an unknown role of someone named is nobody
+            # known, rather than that someone.
+            if self.fullest(owner.group(1)) == self._last_speaker:
+                return None
         return self._last_speaker
 
     def spoke(self, mention: str, speaker: str | None) -> None:

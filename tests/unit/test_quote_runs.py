@@ -111,3 +111,25 @@ def test_doubled_apostrophes_open_a_sentence() -> None:
     (quote,) = extract_quotes(article(text))
     assert quote.content.text == "It's more tinkering,"
     assert quote.speaker == "Tomas Ferreira"
+
+
+def test_a_title_and_a_role_before_a_comma_name_the_speaker() -> None:
+    source = article(
+        "Sen. Ada Brook met the mayor's spokesman, Ivo Marek, on Monday.",
+        "“The bridge will be rebuilt,” the senator said.",
+        "“Not this year,” the mayor's spokesman said.",
+    )
+    first, second = extract_quotes(source)
+    assert first.speaker == "Ada Brook"
+    assert second.speaker == "Ivo Marek"
+
+
+def test_someone_s_unknown_spokesman_is_not_that_someone() -> None:
+    source = article(
+        "“The bridge will be rebuilt,” said Mayor Ada Brook.",
+        "“Not this year,” Brook's spokesman said later.",
+    )
+    first, second = extract_quotes(source)
+    assert first.speaker == "Ada Brook"
+    assert second.mention is not None and second.mention.text == "Brook's spokesman"
+    assert second.speaker is None
