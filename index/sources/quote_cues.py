@@ -235,7 +235,8 @@ TRANSCRIPT_LABEL = re.compile(
 )
 
 # An introduction that leaves nothing of the sentence but the quote ('Peskov said Monday:').
-INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,])?\s*\Z")
+# Up to two such phrases: 'Trump said at a rally in Ohio, before adding: “...”'.
+INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,]){0,2}\s*\Z")
 
 # Reported speech in a sentence with no quotation: what follows its cue.
 CLAUSE_AFTER_CUE = re.compile(

@@ -25,6 +25,8 @@ from index.sources.speakers import SpeakerBook
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
 
+_THAT = re.compile(r"\bthat\s+")
+
 MAX_QUOTED_PARAGRAPH = 20_000
 """Characters a paragraph may hold and still be searched for quotes. News paragraphs run
 to a few hundred; past this it is a table, a dump or an attack, and the rules' cost must
@@ -140,7 +142,7 @@ def _attribute(
         in_a_clause = not rest.strip(" ") and len(words_after) >= 2
         if cues.INTRO_ONLY.match(rest) and not in_a_clause:
             lead_in = before[:who_start].rstrip()
-            if lead_in.endswith(",") and len(lead_in) > 20:
+            if lead_in.endswith(",") and len(lead_in) > 20 and text[mark.start].islower():
                 # "So when X happened, Mr. Barrett said, “we were floored.”": the whole
                 # sentence is what he said.
                 mark = Quoted(sentence_start, mark.end, mark.closed)
@@ -295,6 +297,11 @@ def _reported_clause(
     """A quoted phrase inside reported speech: the content is the reported clause."""
     while clause_start < len(text) and text[clause_start] in " ,":
         clause_start += 1
+    # 'told reporters Monday that the plan was “a disaster”': what was said starts after
+    # "that" (when it comes before the quotation).
+    that = _THAT.search(text, clause_start, min(marks[index].start, clause_start + 60))
+    if that is not None:
+        clause_start = that.end()
     end = clause_end(text, sentence_end)
     following = index + 1
     while following < len(marks) and marks[following].start < sentence_end:
