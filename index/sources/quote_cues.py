@@ -91,6 +91,14 @@ _STOP = (
 )
 _PHRASE_WORD = rf"(?!{_STOP}\b)[\w’'\-\.]+"
 _PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\-]+"
+# A role with what it is of: "a spokesman for the campaign", "a professor at Harvard"
+# (a determiner or a capital after the preposition: "his series of early-morning" +
+# "tweets" is no role).
+PREPOSITION = r"(?:for|at|of|in|with|from)"
+_ROLE_OF = (
+    rf"{_PHRASE}(?:\s+{PREPOSITION}\s+(?:{_DETERMINER}\s+(?:(?!{_STOP}\b)[\w\-.]+\s+){{0,3}}"
+    rf"(?!{_STOP}\b)[^\W\d_][\w\-]*|{_CAP}(?:\s+{_CAP}){{0,3}}))?"
+)
 _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_STOP}\b)[a-z][\w\-]+"
 # A mention, optionally followed by a name in apposition ("spokesman Dmitry Peskov").
 _OF_NAME = rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,4}})?"
@@ -103,7 +111,7 @@ _GROUP = (
     r"documents|records|voters|diplomats|people)"
 )
 MENTION = (
-    rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
+    rf"(?:(?:{_POSSESSIVE}|{_ROLE_OF})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
     rf"|{PRONOUN}|\b{_GROUP})"
 )
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
@@ -118,7 +126,7 @@ _TIME = (
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
 AFTER_VERB_FIRST = re.compile(
-    rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
+    rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_ROLE_OF}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 # Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
 _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
@@ -158,7 +166,7 @@ _SUBJECT_AT_END = tuple(
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
         NAME,
-        rf"{_POSSESSIVE}|{_PHRASE}",
+        rf"{_POSSESSIVE}|{_ROLE_OF}",
         rf"\b{_GROUP}",
     )
 )
@@ -248,7 +256,7 @@ INDIRECT_TRAIL = re.compile(
     rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
 )
 INDIRECT_TRAIL_VERB_FIRST = re.compile(
-    rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}))[^,]{{0,80}}\Z"
+    rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_ROLE_OF}))[^,]{{0,80}}\Z"
 )
 ACCORDING_LEAD = re.compile(
     rf"\A(?P<cue>[Aa]ccording\s+to)\s+(?P<who>{MENTION_AFTER}),\s+(?P<content>\S.{{15,}})\Z"

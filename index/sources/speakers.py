@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PRONOUNS
+from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PREPOSITION, PRONOUNS
 
 # A particle is followed by its own whitespace: `\s+particle?\s*` could split one long run
 # of spaces two ways at every point, quadratic in its length (a heading padded with 300k
@@ -73,6 +73,8 @@ _NOT_PERSONAL = frozenset(
     November December""".split()
 )
 _POSSESSOR = re.compile(r"\A(?:the\s+)?(.+?)[’']s\s")
+_DETERMINER_START = re.compile(r"(?:The|A|An|His|Her|Their|Its|Our|One|Another)\s")
+_ROLE_OF = re.compile(rf"\s+{PREPOSITION}\s+")
 _OF_FOR = re.compile(r"\s+(?:of|for)\s+")
 _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 
@@ -154,6 +156,12 @@ class SpeakerBook:
         person named there, else to the last speaker the same pronoun named.
         """
         text = _PARENTHESES.sub(" ", mention).strip()
+        head = _ROLE_OF.split(text, maxsplit=1)[0]
+        role = (head.split() or [""])[-1][:1].islower()
+        if role and (text[:1].islower() or _DETERMINER_START.match(text)):
+            # "a professor at Harvard University": the role, not what it is of (but "the
+            # Federal Bureau of Prisons" is a name).
+            text = head
         lowered = text.lower()
         if lowered in PRONOUNS:
             if lowered in ("it", "they", "we", "i"):
@@ -173,7 +181,7 @@ class SpeakerBook:
             # "Putin's spokesman Dmitry Peskov": the name at the end is the speaker.
             tail = text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1]
             tail_words = _name_words(tail)
-            if tail_words and any(w[:1].islower() for w in tail.split()):
+            if tail_words and any(w[:1].islower() for w in _OF_FOR.sub(" ", tail).split()):
                 head = [w for w in tail.split() if w[:1].isupper()]
                 return self.fullest(" ".join(head))
             return self.fullest(tail) if tail_words else None

@@ -133,3 +133,25 @@ def test_someone_s_unknown_spokesman_is_not_that_someone() -> None:
     assert first.speaker == "Ada Brook"
     assert second.mention is not None and second.mention.text == "Brook's spokesman"
     assert second.speaker is None
+
+
+def test_a_role_with_what_it_is_of_is_a_speaker() -> None:
+    source = article(
+        "“The bridge will be rebuilt,” a spokesman for the city said.",
+        "“Not this year,” said a professor at Harvard University.",
+        "The Federal Bureau of Prisons said the jail “will stay open.”",
+    )
+    quotes = extract_quotes(source)
+    assert [q.mention.text for q in quotes if q.mention] == [
+        "a spokesman for the city",
+        "a professor at Harvard University",
+        "The Federal Bureau of Prisons",
+    ]
+    # A role is nobody named; the bureau is its whole name, not "Harvard University".
+    assert [q.speaker for q in quotes] == [None, None, "Federal Bureau of Prisons"]
+
+
+def test_a_noun_that_looks_like_a_speech_verb_is_no_cue() -> None:
+    text = "He did not address his series of early-morning tweets in which he called her “a con.”"
+    quotes = extract_quotes(article(text))
+    assert [q.mention.text for q in quotes if q.mention] == ["he"]
