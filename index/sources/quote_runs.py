@@ -12,6 +12,7 @@ from index.sources.quote_marks import Quoted, sentence_of, sentence_starts
 from index.sources.reported_speech import Found
 from index.sources.speakers import SpeakerBook
 
+_MARKS = "\"“”„«»'"
 _FEWEST_WORDS_CARRIED = 3
 """Quoted words with no cue of their own are a quote only from this many words: fewer are
 a title, a nickname or a scare quote."""
@@ -57,9 +58,9 @@ def carry_on(
     content = paragraph.text[found.start : found.end]
     if len(content.split()) < _FEWEST_WORDS_CARRIED or content.lstrip().startswith(("(", "[")):
         return None
+    if found.who is not None:
+        return to_quote(paragraph, found, book)  # this paragraph named its speaker
     last = ours[-1] if ours else before
-    if last is None and found.who is not None:
-        return to_quote(paragraph, found, book)  # the sentence before named its speaker
     if last is None or last.mention is None or not (last.direct or ours):
         return None
     if last.mention.text.isupper() and not ours:
@@ -97,19 +98,24 @@ def span(paragraph: Paragraph, bounds: tuple[int, int]) -> TextSpan:
 
 
 def cue_of(
-    text: str, start: int, end: int
+    text: str, start: int, end: int, previous: Found | None
 ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    """(speaker mention, cue) of the first speech verb with a subject in text[start:end]."""
-    lead = cues.first_cue(text[start:end])
+    """(speaker mention, cue) of the speech verb with a subject in text[start:end]: the
+    first, or the last after a quote found before (the cue nearest what follows)."""
+    lead = (cues.last_cue if previous else cues.first_cue)(text[start:end])
     if lead is None:
         return None, None
     (cue_start, cue_end), (who_start, who_end) = lead
     return (start + who_start, start + who_end), (start + cue_start, start + cue_end)
 
 
-def goes_on(starts: list[int], previous: Found, sentence: int) -> bool:
-    """Whether `sentence` directly follows the one that ends `previous`'s attribution."""
+def goes_on(text: str, starts: list[int], previous: Found, sentence: int) -> bool:
+    """Whether `sentence` directly follows the one that ends `previous`'s attribution,
+    `previous` being a quotation itself (not a clause reporting one: 'X said she felt
+    “A,” she said. “B.”' is two quotes)."""
     if not previous.direct or previous.who is None:
+        return False
+    if previous.start == 0 or text[previous.start - 1] not in _MARKS:
         return False
     said_at = max(previous.end, previous.who[1], previous.cue[1] if previous.cue else 0)
     return sentence_of(starts, said_at) + 1 == sentence
@@ -121,4 +127,7 @@ def stands_alone(text: str, mark: Quoted, sentence_start: int, after_end: int) -
         return False
     if not mark.closed:
         return True
-    return not text[mark.end + mark.width : after_end].strip(" .,;:!?)]’'\u00a0")
+    # '“You went on television to blame thousands of $12-an-hour” workers.': a word or two
+    # may finish the sentence the quotation makes.
+    tail = text[mark.end + mark.width : after_end].strip(" .,;:!?)]’'\u00a0")
+    return len(tail.split()) <= _FEWEST_WORDS_CARRIED - 1 and not any(m in tail for m in _MARKS)

@@ -82,15 +82,16 @@ def _paragraph_quotes(text: str) -> list[Found]:
                 # Quoted words with no cue, after an attributed quote ('“A,” X said. “B.”')
                 # or opening a paragraph: whoever spoke last goes on (see `carry_on`).
                 previous = found[-1] if found else None
-                if previous is not None and goes_on(starts, previous, sentence):
+                if previous is not None and goes_on(text, starts, previous, sentence):
                     # '“A,” X said. “B.”': one quote, split by its cue (as "“A,” X said, “B.”").
                     previous.end = mark.end
                 else:
                     who, cue = (previous.who, previous.cue) if previous else (None, None)
-                    if previous is None and sentence > 0:
+                    if sentence > 0:
                         # 'Cummings called him a master. “He showed ...”': the speaker of
-                        # the sentence before goes on.
-                        who, cue = cue_of(text, starts[sentence - 1], starts[sentence])
+                        # the sentence before goes on (its last cue: '..., she said.').
+                        near = cue_of(text, starts[sentence - 1], starts[sentence], previous)
+                        who, cue = (near[0], near[1]) if near[0] else (who, cue)
                     found.append(Found(mark.start, mark.end, True, cue, who, continued=True))
             index += 1
             continue

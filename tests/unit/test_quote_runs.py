@@ -155,3 +155,24 @@ def test_a_noun_that_looks_like_a_speech_verb_is_no_cue() -> None:
     text = "He did not address his series of early-morning tweets in which he called her “a con.”"
     quotes = extract_quotes(article(text))
     assert [q.mention.text for q in quotes if q.mention] == ["he"]
+
+
+def test_a_quote_after_a_reported_clause_is_its_own_quote_by_the_nearest_cue() -> None:
+    text = (
+        "Lindqvist said she felt the dam was worth a look because “nobody checks it,” "
+        "she said. “We have no idea what is inside that wall.”"
+    )
+    quotes = extract_quotes(article("Maria Lindqvist is an engineer.", text))
+    assert quotes[-1].content.text == "We have no idea what is inside that wall."
+    assert quotes[-1].mention is not None and quotes[-1].mention.text == "she"
+    assert quotes[-1].speaker == "Maria Lindqvist"
+
+
+def test_a_word_or_two_may_finish_a_quoted_sentence() -> None:
+    text = (
+        "“The dam will hold,” Maria Lindqvist said. The river rose. "
+        "“You blamed thousands of $12-an-hour” workers."
+    )
+    quotes = extract_quotes(article(text))
+    assert quotes[-1].content.text == "You blamed thousands of $12-an-hour"
+    assert quotes[-1].speaker == "Maria Lindqvist"
