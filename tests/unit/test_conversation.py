@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from library_fixtures import build, embedder, make_library
 
+from index.errors import UsageError
 from qa.cli import main
 from qa.conversation import Conversation, Turn, names
 from qa.library import Library
@@ -65,6 +66,27 @@ def test_session_file_round_trip(tmp_path: Path) -> None:
     conversation = after("What did Peskov say?")
     conversation.save(path)
     assert Conversation.load(path).turns == conversation.turns
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    ['"a.txt"', "[[1, 2]]", '[["a.txt", "one", 2]]', "[null]", '{"a": 1}'],
+)
+def test_a_session_file_with_odd_shown_quotes_is_refused(tmp_path: Path, quoted: str) -> None:
+    path = tmp_path / "session.json"
+    path.write_text(
+        '{"turns": [{"question": "q", "searched": "q", "quoted": ' + quoted + "}]}",
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match="not a conversation file"):
+        Conversation.load(path)
+
+
+def test_a_session_file_from_before_shown_quotes_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "session.json"
+    path.write_text('{"turns": [{"question": "q", "searched": "q"}]}', encoding="utf-8")
+    (turn,) = Conversation.load(path).turns
+    assert turn.speaker is None and turn.quoted == ()
 
 
 @pytest.fixture(scope="module")
