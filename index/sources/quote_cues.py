@@ -170,7 +170,9 @@ _SUBJECT_AT_END = tuple(
         rf"\b{_GROUP}",
     )
 )
-_VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b")
+# A speech verb's form followed by an auxiliary is a noun ("Health worries have dogged
+# her") or the subject of a relative clause ("what he said was"): no cue.
+_VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
 _ACCORDING_WORD = re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
 
 

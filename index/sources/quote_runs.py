@@ -6,11 +6,25 @@ a quotation `continued`, and `carry_on` gives it the speaker who went before, if
 
 from __future__ import annotations
 
+import re
+
 from index.models import Paragraph, Quote, TextSpan
 from index.sources import quote_cues as cues
 from index.sources.quote_marks import Quoted, sentence_of, sentence_starts
 from index.sources.reported_speech import Found
 from index.sources.speakers import SpeakerBook
+
+# Two to eight words, each long one capitalised, no sentence inside: the title of a
+# work or a nickname, not someone's words.
+_TITLE_CASE = re.compile(
+    r"(?:(?:[A-Z0-9][\w’'\-]*|[a-z][\w’'\-]{0,2})[\s,]+){1,7}[A-Z0-9][\w’'\-]*[,.!?]?\s*\Z"
+)
+
+
+def is_title(text: str, mark: Quoted) -> bool:
+    """Whether the quotation is a title or a nickname (''Make Your Kid a Millionaire'')."""
+    return _TITLE_CASE.match(text, mark.start, mark.end) is not None
+
 
 _MARKS = "\"“”„«»'"
 _FEWEST_WORDS_CARRIED = 3
@@ -124,6 +138,8 @@ def goes_on(text: str, starts: list[int], previous: Found, sentence: int) -> boo
 def stands_alone(text: str, mark: Quoted, sentence_start: int, after_end: int) -> bool:
     """Whether the quotation is its sentence, but for punctuation around it."""
     if text[sentence_start : max(sentence_start, mark.start - mark.width)].strip(" (['‘—–-"):
+        return False
+    if is_title(text, mark):
         return False
     if not mark.closed:
         return True

@@ -18,7 +18,15 @@ import re
 from index.models import Article, Paragraph, Quote
 from index.sources import quote_cues as cues
 from index.sources.quote_marks import Quoted, quoted_spans, sentence_of, sentence_starts
-from index.sources.quote_runs import carry_on, colon_intro, cue_of, goes_on, last_of, stands_alone
+from index.sources.quote_runs import (
+    carry_on,
+    colon_intro,
+    cue_of,
+    goes_on,
+    is_title,
+    last_of,
+    stands_alone,
+)
 from index.sources.reported_speech import Found, clause_end, indirect
 from index.sources.speakers import SpeakerBook
 
@@ -174,6 +182,10 @@ def _attribute(
         return _trailing_cue(text, marks, index, sentence_start, sentence_end) or _subject_uses(
             text, marks, index, before, sentence_start, sentence_end
         )
+    if is_title(text, mark):
+        # 'In his book, “Make Your Kid a Millionaire,” X wrote ...': a title or a nickname
+        # before a cue is not what the cue reports.
+        return None
     if embedded:
         # 'The answers are "not meeting the demand," says X': the sentence is what X said.
         start = sentence_start + len(before) - len(before.lstrip())

@@ -176,3 +176,19 @@ def test_a_word_or_two_may_finish_a_quoted_sentence() -> None:
     quotes = extract_quotes(article(text))
     assert quotes[-1].content.text == "You blamed thousands of $12-an-hour"
     assert quotes[-1].speaker == "Maria Lindqvist"
+
+
+def test_titles_nicknames_and_nouns_are_no_quotes() -> None:
+    source = article(
+        "“The dam will hold,” Maria Lindqvist said.",
+        "In his 2002 book, “Make Your Kid a Millionaire,” Ivo Marek wrote about saving.",
+        "“Crooked Dam Builders.”",
+        "Health worries have dogged the engineer since the spring.",
+        "Ivo Marek reported from Midway Atoll, and Ana Ruiz from Hawaii.",
+    )
+    assert [q.content.paragraph for q in extract_quotes(source)] == [0]
+
+
+def test_a_nickname_inside_what_someone_said_is_kept() -> None:
+    (quote,) = extract_quotes(article("Lindqvist called the old dam “Big Bertha” again."))
+    assert quote.content.text == "the old dam “Big Bertha” again"
