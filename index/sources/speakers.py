@@ -168,9 +168,10 @@ class SpeakerBook:
                 return self._last_by_pronoun.get(lowered)
             # A person named earlier in the same sentence, else whoever "he"/"she" last
             # was, else the last speaker, else the last person named in the paragraph.
-            sentence = _LAST_SENTENCE.split(before)[-1]
+            sentences = _LAST_SENTENCE.split(before)
             return (
-                self._last_name_in(sentence)
+                self._last_name_in(sentences[-1])
+                or (self._first_name_in(sentences[-2]) if len(sentences) > 1 else None)
                 or self._last_by_pronoun.get(lowered)
                 or self._last_speaker
                 or self._last_name_in(before)
@@ -211,6 +212,14 @@ class SpeakerBook:
         name = self._last_name_in(text)
         if name is not None:
             self._last_person = name
+
+    def _first_name_in(self, text: str) -> str | None:
+        """The first person named in `text` (its subject, as a rule), if any."""
+        for match in _NAME_RUN.finditer(text):
+            words = _name_words(match.group())
+            if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
+                return self._full.get(words[-1], " ".join(words))
+        return None
 
     def _last_name_in(self, text: str) -> str | None:
         """The last person named in `text`: a full name, or a surname the article has."""

@@ -192,3 +192,14 @@ def test_titles_nicknames_and_nouns_are_no_quotes() -> None:
 def test_a_nickname_inside_what_someone_said_is_kept() -> None:
     (quote,) = extract_quotes(article("Lindqvist called the old dam “Big Bertha” again."))
     assert quote.content.text == "the old dam “Big Bertha” again"
+
+
+def test_a_pronoun_refers_to_the_subject_of_the_sentence_before() -> None:
+    source = article(
+        "“The dam will hold,” said Maria Lindqvist.",
+        "At the hearing, the engineer Ana Ruiz was more careful. Though she called the dam "
+        "“sound,” Ruiz asked for a second survey.",
+    )
+    quotes = extract_quotes(source)
+    assert quotes[-1].mention is not None and quotes[-1].mention.text == "she"
+    assert quotes[-1].speaker == "Ana Ruiz"
