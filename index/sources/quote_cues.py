@@ -20,12 +20,18 @@ conclude opine retort exclaim whisper text email proclaim pledge reiterate repea
 agree object protest allege assert affirm assure advise inform remind threaten recommend
 propose hint imply indicate mention reveal disclose confess apologize call cite complain
 estimate believe hope worry fear contend announce predict insist recount recommend
+comment answer interject interrupt scoff snap plead beg muse marvel gripe grumble fume gush
+elaborate clarify speculate rebut taunt ridicule deride decry denounce condemn scold chide
+admonish implore mutter inquire characterize disagree
 write-off
 """.split()
 _IRREGULAR_VERBS = """
 said says say saying told tells tell telling wrote writes write writing spoke speaks
-speaking sang sings sing singing read reads thought thinks think knew said
+speaking sang sings sing singing read reads thought thinks think knew said swore swears
+swear swearing
 """.split()
+# Verbs whose last consonant doubles before -ed and -ing ("admitted", "quipping").
+_DOUBLING = frozenset({"quip", "brag", "admit", "snap", "beg", "rebut"})
 
 
 def _inflections(base: str) -> list[str]:
@@ -36,15 +42,18 @@ def _inflections(base: str) -> list[str]:
         return [base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"]
     third = base + ("es" if base.endswith(("s", "sh", "ch", "x", "o")) else "s")
     past = base + "d" if base.endswith("e") else base + "ed"
-    if base in ("quip", "brag", "text"):
-        past = base + base[-1] + "ed" if base != "text" else "texted"
+    if base in _DOUBLING:
+        return [base, third, base + base[-1] + "ed", base + base[-1] + "ing"]
     return [base, third, past, stem + "ing"]
 
 
 _SPEECH_VERBS = {form for base in _REGULAR_VERBS for form in _inflections(base)}
 _SPEECH_VERBS.update(_IRREGULAR_VERBS)
 _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
-SPEECH_VERB = rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on)"
+SPEECH_VERB = (
+    rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
+    r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up)"
+)
 
 # Words that sit between a subject and its verb ("Peskov also said", "she has said").
 _AUX = (

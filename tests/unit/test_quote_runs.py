@@ -3,6 +3,7 @@ cue's sentence, into the next paragraph or after a colon, and whom they are give
 
 from __future__ import annotations
 
+import pytest
 from quote_support import article, assert_offsets_hold
 
 from index.sources.quotes import extract_quotes
@@ -203,3 +204,10 @@ def test_a_pronoun_refers_to_the_subject_of_the_sentence_before() -> None:
     quotes = extract_quotes(source)
     assert quotes[-1].mention is not None and quotes[-1].mention.text == "she"
     assert quotes[-1].speaker == "Ana Ruiz"
+
+
+@pytest.mark.parametrize("cue", ["admitted", "commented", "shot back", "quipped", "answered"])
+def test_more_speech_verbs_are_cues(cue: str) -> None:
+    (quote,) = extract_quotes(article(f"“The dam will hold,” Maria Lindqvist {cue}."))
+    assert quote.cue is not None and quote.cue.text == cue
+    assert quote.speaker == "Maria Lindqvist"
