@@ -109,6 +109,8 @@ _ROLE_OF = (
     rf"(?!{_STOP}\b)[^\W\d_][\w\-]*|{_CAP}(?:\s+{_CAP}){{0,3}}))?"
 )
 _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_STOP}\b)[a-z][\w\-]+"
+# After a verb, the whole role and the name after it: "said Trump's running mate, Mike Pence".
+_POSSESSIVE_ROLE = rf"{NAME}[’']s(?:\s+(?!{_STOP}\b)[a-z][\w\-]*){{1,4}}(?:,?\s+{NAME})?"
 # A mention, optionally followed by a name in apposition ("spokesman Dmitry Peskov").
 _OF_NAME = rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,4}})?"
 # People named as a group without a determiner: "sources said", "some analysts say".
@@ -135,7 +137,7 @@ _TIME = (
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
 AFTER_VERB_FIRST = re.compile(
-    rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_ROLE_OF}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
+    rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_POSSESSIVE_ROLE}|{_ROLE_NAME}|{NAME}|{_ROLE_OF}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 # Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
 _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"

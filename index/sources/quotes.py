@@ -142,6 +142,10 @@ def _attribute(
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
         said = _outer_cue(before, lead)
+        earlier = marks[index - 1].end if index else -1
+        named = is_title(text, mark) or text[mark.start : mark.end].istitle()
+        if sentence_start < earlier < sentence_start + cue_start and named:
+            return None  # '“A,” he told NBC's “Today” show': the show, not a new quote
         who = (sentence_start + said[1][0], sentence_start + said[1][1])
         cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)

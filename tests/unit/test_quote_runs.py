@@ -211,3 +211,19 @@ def test_more_speech_verbs_are_cues(cue: str) -> None:
     (quote,) = extract_quotes(article(f"“The dam will hold,” Maria Lindqvist {cue}."))
     assert quote.cue is not None and quote.cue.text == cue
     assert quote.speaker == "Maria Lindqvist"
+
+
+def test_a_cue_before_someone_s_role_and_name() -> None:
+    (quote,) = extract_quotes(
+        article("“The dam will hold,” said Oslo's chief engineer, Maria Lindqvist.")
+    )
+    assert quote.mention is not None
+    assert quote.mention.text == "Oslo's chief engineer, Maria Lindqvist"
+    assert quote.speaker == "Maria Lindqvist"
+
+
+def test_a_show_named_after_the_cue_is_no_second_quote() -> None:
+    quotes = extract_quotes(
+        article("“The dam will hold,” Maria Lindqvist told NBC's “Today” show.")
+    )
+    assert [q.content.text for q in quotes] == ["The dam will hold,"]
