@@ -25,11 +25,12 @@ import os
 import re
 import stat
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import UsageError
+from qa.who_said import QuoteKey, asked_speaker, asks_for_more, quote_key
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -74,6 +75,11 @@ class Turn:
     """Article key of the top hit, if any."""
     paragraph: int | None = None
     """Paragraph ordinal of the top hit, if any."""
+    speaker: str | None = None
+    """Whose quotes the answer carried (the name the article resolved), if any: what
+    "he" means next, even when the question named a role ("Putin's spokesman")."""
+    quoted: tuple[QuoteKey, ...] = ()
+    """The quotes the answer carried, left out of a later "What else did he say?"."""
 
 
 def names(text: str) -> list[str]:
@@ -114,7 +120,8 @@ class Conversation:
         if own:
             return _OPENERS.sub("", question).strip() or question
         pronoun = next((w for w in words if w.lower() in _PRONOUNS), None)
-        subject = self.subject()
+        speaker = self.turns[-1].speaker
+        subject = [speaker] if speaker else self.subject()
         if pronoun is not None and subject:
             filler = _PRONOUNS[pronoun.lower()].format(" and ".join(subject))
             return re.sub(rf"\b{re.escape(pronoun)}\b", filler, question, count=1)
@@ -124,9 +131,29 @@ class Conversation:
 
     def ask(self, library: Library, question: str, **options: object) -> Answer:
         """Rewrite, ask `library`, and record the turn; returns the answer."""
-        answer = library.ask(question, searched=self.rewrite(question), **options)  # type: ignore[arg-type]  # options are Library.ask's keywords, typed object
+        skip = self.quotes_to_skip(question)
+        answer = library.ask(question, searched=self.rewrite(question), skip_quotes=skip, **options)  # type: ignore[arg-type]  # options are Library.ask's keywords, typed object
+        answer = self.explained(answer, skip)
         self.record(answer)
         return answer
+
+    def shown(self) -> frozenset[QuoteKey]:
+        """Every quote an answer of this conversation has carried."""
+        return frozenset(key for turn in self.turns for key in turn.quoted)
+
+    def quotes_to_skip(self, question: str) -> frozenset[QuoteKey]:
+        """The quotes `question` does not want again: those shown, when it asks for more
+        ("What else did he say?"); `Library.ask(skip_quotes=...)` leaves them out."""
+        return self.shown() if asks_for_more(question) else frozenset()
+
+    def explained(self, answer: Answer, skipped: frozenset[QuoteKey]) -> Answer:
+        """`answer`, saying so when skipping the quotes shown left none of the speaker's."""
+        if not skipped or answer.quotes or answer.notice is not None:
+            return answer
+        asked = asked_speaker(answer.searched or answer.question)
+        if asked is None:
+            return answer
+        return replace(answer, notice=f"no more quotes by {asked.speaker} than those shown before")
 
     def record(self, answer: Answer) -> None:
         """Add an answered question as the latest turn."""
@@ -138,6 +165,8 @@ class Conversation:
                 confident=answer.confident,
                 article=top.article if top else None,
                 paragraph=top.paragraph if top else None,
+                speaker=_main_speaker(answer),
+                quoted=tuple(quote_key(q) for q in answer.quotes),
             )
         )
 
@@ -168,7 +197,7 @@ class Conversation:
             raise UsageError(f"--session {path}: not a conversation file ({reason})") from None
         try:
             return cls([_checked(Turn(**turn)) for turn in data["turns"]])
-        except (KeyError, TypeError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise UsageError(f"--session {path}: not a conversation file ({error})") from None
 
     def save(self, path: Path) -> None:
@@ -195,7 +224,16 @@ def _checked(turn: Turn) -> Turn:
         raise TypeError("a turn's confident must be true or false, its article a string")
     if turn.paragraph is not None and type(turn.paragraph) is not int:
         raise TypeError("a turn's paragraph must be a number")
-    return turn
+    if not isinstance(turn.speaker, str | None) or not isinstance(turn.quoted, list | tuple):
+        raise TypeError("a turn's speaker must be a string, its quoted a list")
+    quoted = tuple((str(a), int(p), int(s)) for a, p, s in turn.quoted)
+    return replace(turn, quoted=quoted)
+
+
+def _main_speaker(answer: Answer) -> str | None:
+    """The name most of the answer's quotes resolve to (the first such on a tie)."""
+    names = [q.speaker for q in answer.quotes if q.speaker]
+    return max(names, key=names.count) if names else None
 
 
 def _replace_names(text: str, old: list[str], new: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +33,7 @@ from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
 from qa.scoring import DEFAULT_CONFIDENCE
-from qa.who_said import asked_speaker, rank_quotes
+from qa.who_said import QuoteKey, asked_speaker, quote_key, rank_quotes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -114,6 +114,7 @@ class Library:
         searched: str | None = None,
         query_vector: np.ndarray | None = None,
         option_prefix: str = "--",
+        skip_quotes: Collection[QuoteKey] = (),
     ) -> Answer:
         """Rank the library's passages for `question` (search `searched` if given).
 
@@ -121,6 +122,7 @@ class Library:
         already (`encode_questions`, many questions in one model call); `seconds` then
         counts the search only. `option_prefix` is how the caller's user names a filter
         ("--since" on the command line, "/since" in the chat), for `Answer.notice`.
+        `skip_quotes` are quotes already shown ("What else did he say?"): left out.
         """
         check_request(question, k, mode)
         started = time.perf_counter()
@@ -143,6 +145,8 @@ class Library:
                 notice = explain_empty(snapshot, self.index_dir, filters, mode, option_prefix)
             if asked is not None:
                 found = snapshot.quotes_by(asked.speaker, filters)
+                if skip_quotes:
+                    found = [q for q in found if quote_key(q) not in skip_quotes]
                 quotes = rank_quotes(snapshot, found, asked.topic, query_vector)
         hits = _collapse_duplicates(ranked, k)
         return Answer(

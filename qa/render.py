@@ -30,6 +30,9 @@ def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
         lines.append("Quotes:")
         lines.extend(f"{render_quote(quote)}\n" for quote in answer.quotes)
         lines.append("Passages:")
+    elif answer.notice and answer.hits:
+        # "What else did he say?" when everything was shown: said, not left silent.
+        lines.append(f"({visible(answer.notice)})")
     if not answer.hits:
         # One line saying why, never "no confident answer" over an empty list. The
         # notice quotes filter values the user typed: escaped like everything shown.

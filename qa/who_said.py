@@ -43,7 +43,7 @@ _SPEECH_VERBS = frozenset(
     declare declares declared accuse accuses accused criticise criticised criticize
     criticized call calls called write writes wrote written predict predicted
     threaten threatened confirm confirms confirmed reveal revealed ask asks asked
-    think thinks thought
+    think thinks thought quoted
     """.split()
 )
 """Verbs that ask for someone's words, in the forms a question uses them."""
@@ -62,9 +62,25 @@ _PRONOUNS = frozenset(
     "he she they him her them it his hers their its i you we who whom whose".split()
 )
 _TOPIC_FILLERS = frozenset(
-    "anything something else about regarding concerning publicly recently exactly".split()
+    "anything something else about regarding concerning publicly recently exactly as".split()
 )
 _WORD = re.compile(r"[\w'’-]+")
+
+
+QuoteKey = tuple[str, int, int]
+"""A quote's identity across answers: article key, paragraph ordinal, content start."""
+
+
+def quote_key(quote: QuoteRecord) -> QuoteKey:
+    return (quote.article.key, quote.paragraph, quote.start)
+
+
+_MORE = frozenset({"else", "more", "other", "another", "further"})
+
+
+def asks_for_more(question: str) -> bool:
+    """ "What else did he say?", "Anything more from Peskov?": quotes not shown yet."""
+    return any(w.lower() in _MORE for w in _WORD.findall(question))
 
 
 @dataclass(frozen=True)
@@ -77,12 +93,19 @@ class SpeakerQuestion:
     """The question's content terms after the verb (`qa.scoring.terms`), maybe none."""
 
 
+_AGENT = frozenset({"by", "from"})
+"""What names the speaker after a passive verb: "What was said by Peskov?"."""
+_TOPIC_START = frozenset({"about", "on", "regarding", "concerning", "of", "in", "during"})
+
+
 def asked_speaker(question: str) -> SpeakerQuestion | None:
     """The speaker and topic of a question asking what someone said; None for any other."""
     words = _WORD.findall(question)
     verb = next((n for n, w in enumerate(words) if w.lower() in _SPEECH_VERBS), None)
     if verb is None:
         return None
+    if verb + 1 < len(words) and words[verb + 1].lower() in _AGENT:
+        return _passive(words, verb)
     before = words[:verb]
     while before and before[0].lower() in _LEADING:
         before = before[1:]
@@ -93,9 +116,32 @@ def asked_speaker(question: str) -> SpeakerQuestion | None:
     if any(w.lower() in _PRONOUNS or w.lower() in _LEADING for w in before):
         # "What did he say?" (a follow-up rewrites the pronoun first), "Who said ...?".
         return None
-    rest = [w for w in words[verb + 1 :] if w.lower() not in _TOPIC_FILLERS]
-    topic = terms(" ".join(rest))
-    return SpeakerQuestion(" ".join(before), tuple(dict.fromkeys(topic)))
+    return _question(before, words[verb + 1 :])
+
+
+def _passive(words: list[str], verb: int) -> SpeakerQuestion | None:
+    """ "What was said by Peskov (about Belarus)?": the speaker follows "by"."""
+    after = words[verb + 2 :]
+    end = next((n for n, w in enumerate(after) if w.lower() in _TOPIC_START), len(after))
+    speaker = after[:end]
+    while speaker and speaker[0].lower() in _DETERMINERS:
+        speaker = speaker[1:]
+    if not speaker or len(speaker) > MAX_SPEAKER_WORDS:
+        return None
+    if any(w.lower() in _PRONOUNS or w.lower() in _LEADING for w in speaker):
+        return None
+    return _question(speaker, after[end:])
+
+
+def _question(speaker: list[str], rest: list[str]) -> SpeakerQuestion:
+    """The speaker's words and the topic in what follows the verb ("quoted as saying"
+    and other speech verbs there are no topic)."""
+    topic = terms(
+        " ".join(
+            w for w in rest if w.lower() not in _TOPIC_FILLERS and w.lower() not in _SPEECH_VERBS
+        )
+    )
+    return SpeakerQuestion(" ".join(speaker), tuple(dict.fromkeys(topic)))
 
 
 def rank_quotes(

@@ -20,12 +20,18 @@ conclude opine retort exclaim whisper text email proclaim pledge reiterate repea
 agree object protest allege assert affirm assure advise inform remind threaten recommend
 propose hint imply indicate mention reveal disclose confess apologize call cite complain
 estimate believe hope worry fear contend announce predict insist recount recommend
+comment answer interject interrupt scoff snap plead beg muse marvel gripe grumble fume gush
+elaborate clarify speculate rebut taunt ridicule deride decry denounce condemn scold chide
+admonish implore mutter inquire characterize disagree
 write-off
 """.split()
 _IRREGULAR_VERBS = """
 said says say saying told tells tell telling wrote writes write writing spoke speaks
-speaking sang sings sing singing read reads thought thinks think knew said
+speaking sang sings sing singing read reads thought thinks think knew said swore swears
+swear swearing
 """.split()
+# Verbs whose last consonant doubles before -ed and -ing ("admitted", "quipping").
+_DOUBLING = frozenset({"quip", "brag", "admit", "snap", "beg", "rebut"})
 
 
 def _inflections(base: str) -> list[str]:
@@ -36,15 +42,18 @@ def _inflections(base: str) -> list[str]:
         return [base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"]
     third = base + ("es" if base.endswith(("s", "sh", "ch", "x", "o")) else "s")
     past = base + "d" if base.endswith("e") else base + "ed"
-    if base in ("quip", "brag", "text"):
-        past = base + base[-1] + "ed" if base != "text" else "texted"
+    if base in _DOUBLING:
+        return [base, third, base + base[-1] + "ed", base + base[-1] + "ing"]
     return [base, third, past, stem + "ing"]
 
 
 _SPEECH_VERBS = {form for base in _REGULAR_VERBS for form in _inflections(base)}
 _SPEECH_VERBS.update(_IRREGULAR_VERBS)
 _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
-SPEECH_VERB = rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on)"
+SPEECH_VERB = (
+    rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
+    r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up)"
+)
 
 # Words that sit between a subject and its verb ("Peskov also said", "she has said").
 _AUX = (
@@ -68,12 +77,19 @@ _CAP = (
     r"(?:[A-Z]\.(?:[A-Z]\.)*|(?:Mc|Mac|O[’'])?[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|-)*"
     r"(?:[’'][A-Z](?:[^\W\d_]|-)*)?\.?)"
 )
+# An organisation's name goes on after "of"/"for": "the Federal Bureau of Prisons".
+_ORGANISATION_TAIL = rf"(?:\s+(?:of|for)\s+(?:the\s+)?{_CAP}(?:\s+(?:and\s+)?{_CAP}){{0,4}})?"
 NAME = (
     rf"(?:{_TITLE}\s+)?{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP}){{0,6}}"
-    r"(?:\s*\([A-Z][\w.\-]{0,12}\))?"
+    rf"{_ORGANISATION_TAIL}(?:\s*\([A-Z][\w.\-]{{0,12}}\))?"
 )
 PRONOUN = r"(?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|[Ii]t)"
-_DETERMINER = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Aa]nother|[Oo]ne)"
+# Quantifiers count as determiners ("several environmental groups"); \b keeps the "a"
+# ending "Obama" from starting a phrase.
+_DETERMINER = (
+    r"\b(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur|[Aa]nother|[Oo]ne|[Ss]everal|"
+    r"[Ss]ome|[Mm]any|[Mm]ost|[Bb]oth|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Oo]ther)"
+)
 # "the spokesman", "a senior White House official", "his former business partner".
 # Words that end a noun phrase: verbs of speech, conjunctions, pronouns.
 _STOP = (
@@ -84,7 +100,17 @@ _STOP = (
 )
 _PHRASE_WORD = rf"(?!{_STOP}\b)[\w’'\-\.]+"
 _PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\-]+"
+# A role with what it is of: "a spokesman for the campaign", "a professor at Harvard"
+# (a determiner or a capital after the preposition: "his series of early-morning" +
+# "tweets" is no role).
+PREPOSITION = r"(?:for|at|of|in|with|from)"
+_ROLE_OF = (
+    rf"{_PHRASE}(?:\s+{PREPOSITION}\s+(?:{_DETERMINER}\s+(?:(?!{_STOP}\b)[\w\-.]+\s+){{0,3}}"
+    rf"(?!{_STOP}\b)[^\W\d_][\w\-]*|{_CAP}(?:\s+{_CAP}){{0,3}}))?"
+)
 _POSSESSIVE = rf"{NAME}[’']s\s+(?:(?!{_STOP}\b)[a-z][\w\-]*\s+){{0,3}}?(?!{_STOP}\b)[a-z][\w\-]+"
+# After a verb, the whole role and the name after it: "said Trump's running mate, Mike Pence".
+_POSSESSIVE_ROLE = rf"{NAME}[’']s(?:\s+(?!{_STOP}\b)[a-z][\w\-]*){{1,4}}(?:,?\s+{NAME})?"
 # A mention, optionally followed by a name in apposition ("spokesman Dmitry Peskov").
 _OF_NAME = rf"(?:\s+of\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,4}})?"
 # People named as a group without a determiner: "sources said", "some analysts say".
@@ -96,7 +122,7 @@ _GROUP = (
     r"documents|records|voters|diplomats|people)"
 )
 MENTION = (
-    rf"(?:(?:{_POSSESSIVE}|{_PHRASE})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
+    rf"(?:(?:{_POSSESSIVE}|{_ROLE_OF})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
     rf"|{PRONOUN}|\b{_GROUP})"
 )
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
@@ -111,12 +137,15 @@ _TIME = (
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
 AFTER_VERB_FIRST = re.compile(
-    rf"\A[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
+    rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_POSSESSIVE_ROLE}|{_ROLE_NAME}|{NAME}|{_ROLE_OF}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
+# Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
+_NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
 AFTER_WHO_FIRST = re.compile(
-    rf"\A[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    + _NOT_RELATIVE
 )
-AFTER_ACCORDING = re.compile(rf"\A[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
+AFTER_ACCORDING = re.compile(rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
 # A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
 AFTER_GAP = re.compile(
@@ -143,16 +172,18 @@ SUBJECT_AT_START = re.compile(
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
-    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s*\Z")
+    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_TIME}{_AUX}\s*\Z")
     for kind in (
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
         NAME,
-        rf"{_POSSESSIVE}|{_PHRASE}",
+        rf"{_POSSESSIVE}|{_ROLE_OF}",
         rf"\b{_GROUP}",
     )
 )
-_VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b")
+# A speech verb's form followed by an auxiliary is a noun ("Health worries have dogged
+# her") or the subject of a relative clause ("what he said was"): no cue.
+_VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
 _ACCORDING_WORD = re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
 
 
@@ -225,24 +256,26 @@ TRANSCRIPT_LABEL = re.compile(
 )
 
 # An introduction that leaves nothing of the sentence but the quote ('Peskov said Monday:').
-INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,])?\s*\Z")
+# Up to two such phrases: 'Trump said at a rally in Ohio, before adding: “...”'.
+INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,]){0,2}\s*\Z")
 
 # Reported speech in a sentence with no quotation: what follows its cue.
 CLAUSE_AFTER_CUE = re.compile(
     rf"(?:{_TIME})?(?:\s+(?:to\s+)?(?:reporters|(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|us|me))?"
     rf"{_TIME},?\s+(?P<content>(?:that\s+)?\S.{{15,}})\Z"
 )
+# The content may end in a closing mark: '“... losses,” The Hill reported.'
 INDIRECT_TRAIL = re.compile(
-    rf"\A(?P<content>.{{20,}}?),\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
+    rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
 )
 INDIRECT_TRAIL_VERB_FIRST = re.compile(
-    rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_PHRASE}))[^,]{{0,80}}\Z"
+    rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_ROLE_OF}))[^,]{{0,80}}\Z"
 )
 ACCORDING_LEAD = re.compile(
     rf"\A(?P<cue>[Aa]ccording\s+to)\s+(?P<who>{MENTION_AFTER}),\s+(?P<content>\S.{{15,}})\Z"
 )
 ACCORDING_TRAIL = re.compile(
-    rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
+    rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
 )
 
 # Verbs that report a clause without "that" ("Peskov said the reserve ..."); any other
@@ -262,7 +295,7 @@ FUNCTION_WORDS = frozenset(
     """The A An And But Or So Yet In On At Of For From With By As If When While After Before
     Since Because Although Though That This These Those It Its He She They We I His Her
     Their Our Then Now Still Also However Meanwhile Instead Asked Speaking Earlier Later
-    Last Next You Your My Me All Both Many Most Some Few Every Each No
+    Last Next You Your My Me All Both Many Most Some Few Every Each No To
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})

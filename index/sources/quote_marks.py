@@ -15,6 +15,9 @@ CLOSING = frozenset("”»")
 STRAIGHT = '"'
 
 
+_OPENS_A_SENTENCE = re.compile(r"""[.!?]["”’]?\s+\Z""")
+
+
 @dataclass(frozen=True, slots=True)
 class Quoted:
     """Characters [start, end) between a pair of quotation marks (marks excluded)."""
@@ -34,7 +37,8 @@ def quoted_spans(text: str) -> list[Quoted]:
     mix straight and curly marks in one quote). A curly or angle opening mark inside an
     open curly quote is nested and kept inside the outer quote. An opening mark left
     unclosed at the end of the paragraph yields a span to the end only when it opens the
-    paragraph (a quote continued in the next paragraph); otherwise it is dropped.
+    paragraph or a sentence (a quote continued in the next paragraph: '“A,” X said. “B');
+    otherwise it is dropped.
     """
     spans: list[Quoted] = []
     open_at = -1
@@ -65,7 +69,9 @@ def quoted_spans(text: str) -> list[Quoted]:
                 spans.append(Quoted(open_at + width, index, True, width))
                 open_at = -1
         index += 1
-    if open_at >= 0 and not text[:open_at].strip():
+    if open_at >= 0 and (
+        not text[:open_at].strip() or _OPENS_A_SENTENCE.search(text, max(0, open_at - 4), open_at)
+    ):
         end = len(text.rstrip())
         if end > open_at + width:
             spans.append(Quoted(open_at + width, end, False, width))
@@ -73,9 +79,9 @@ def quoted_spans(text: str) -> list[Quoted]:
 
 
 # A sentence ends at . ! ? (possibly followed by closing quotes or brackets) and blanks,
-# before a capital, a digit or an opening quote; not after a common abbreviation or an
-# initial ("Sen.", "U.S.", "G.K.").
-_SENTENCE_END = re.compile(r"""[.!?]+["”’')\]]*\s+(?=["“‘(\[]?[A-Z0-9])""")
+# before a capital, a digit or an opening quote (one mark, or the '' some papers print);
+# not after a common abbreviation or an initial ("Sen.", "U.S.", "G.K.").
+_SENTENCE_END = re.compile(r"""[.!?]+["”’')\]]*\s+(?=(?:["“‘(\[]|'')?[A-Z0-9])""")
 _ABBREVIATION = re.compile(
     r"""(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Capt|Adm|Cmdr|Maj|Pres|Prof|Rev
     |St|Jr|Sr|Inc|Co|Corp|Ltd|No|vs|Ft|Mt|Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec
@@ -96,3 +102,12 @@ def sentence_starts(text: str, quotes: list[Quoted]) -> list[int]:
             continue
         starts.append(match.end())
     return starts
+
+
+def sentence_of(starts: list[int], offset: int) -> int:
+    """The number of the sentence (in `starts`) that holds `offset`."""
+    sentence = 0
+    for number, start in enumerate(starts):
+        if start <= offset:
+            sentence = number
+    return sentence

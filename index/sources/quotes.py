@@ -15,14 +15,25 @@ from __future__ import annotations
 
 import re
 
-from index.models import Article, Paragraph, Quote, TextSpan
+from index.models import Article, Paragraph, Quote
 from index.sources import quote_cues as cues
-from index.sources.quote_marks import Quoted, quoted_spans, sentence_starts
+from index.sources.quote_marks import Quoted, quoted_spans, sentence_of, sentence_starts
+from index.sources.quote_runs import (
+    carry_on,
+    colon_intro,
+    cue_of,
+    goes_on,
+    is_title,
+    last_of,
+    stands_alone,
+)
 from index.sources.reported_speech import Found, clause_end, indirect
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
+
+_THAT = re.compile(r"\bthat\s+")
 
 MAX_QUOTED_PARAGRAPH = 20_000
 """Characters a paragraph may hold and still be searched for quotes. News paragraphs run
@@ -40,32 +51,18 @@ def extract_quotes(article: Article) -> list[Quote]:
     ]
     book = SpeakerBook([article.title, *(p.text for p in paragraphs)])
     quotes: list[Quote] = []
+    previous: Paragraph | None = None
     for paragraph in paragraphs:
+        ours: list[Quote] = []
         for found in _paragraph_quotes(paragraph.text):
-            quotes.append(_to_quote(paragraph, found, book))
+            before = last_of(quotes, previous) or colon_intro(previous, book)
+            quote = carry_on(paragraph, found, ours, before, book)
+            if quote is not None:
+                ours.append(quote)
+        quotes.extend(ours)
         book.saw_person(paragraph.text)
+        previous = paragraph
     return quotes
-
-
-def _to_quote(paragraph: Paragraph, found: Found, book: SpeakerBook) -> Quote:
-    text = paragraph.text
-    mention = _span(paragraph, found.who) if found.who else None
-    speaker = None
-    if mention is not None:
-        speaker = book.resolve(mention.text, text[: mention.start])
-        book.spoke(mention.text, speaker)
-    return Quote(
-        content=_span(paragraph, (found.start, found.end)),
-        direct=found.direct,
-        cue=_span(paragraph, found.cue) if found.cue else None,
-        mention=mention,
-        speaker=speaker,
-    )
-
-
-def _span(paragraph: Paragraph, bounds: tuple[int, int]) -> TextSpan:
-    start, end = bounds
-    return TextSpan(paragraph.ordinal, start, end, paragraph.text[start:end])
 
 
 def _paragraph_quotes(text: str) -> list[Found]:
@@ -83,16 +80,27 @@ def _paragraph_quotes(text: str) -> list[Found]:
     index = 0
     while index < len(marks):
         mark = marks[index]
-        sentence = _sentence_of(starts, mark.start)
+        sentence = sentence_of(starts, mark.start)
         sentence_start = starts[sentence]
         sentence_end = starts[sentence + 1] if sentence + 1 < len(starts) else len(text)
         after_end = _sentence_end_after(starts, mark.end + mark.width + 1, len(text))
         result = _attribute(text, marks, index, sentence_start, sentence_end, after_end)
         if result is None:
-            previous = found[-1] if found else None
-            if previous is not None and _sentence_of(starts, previous.start) < sentence:
-                # An unattributed quote after an attributed one: the same speaker goes on.
-                previous.end = mark.end
+            if stands_alone(text, mark, starts[sentence], after_end):
+                # Quoted words with no cue, after an attributed quote ('“A,” X said. “B.”')
+                # or opening a paragraph: whoever spoke last goes on (see `carry_on`).
+                previous = found[-1] if found else None
+                if previous is not None and goes_on(text, starts, previous, sentence):
+                    # '“A,” X said. “B.”': one quote, split by its cue (as "“A,” X said, “B.”").
+                    previous.end = mark.end
+                else:
+                    who, cue = (previous.who, previous.cue) if previous else (None, None)
+                    if sentence > 0:
+                        # 'Cummings called him a master. “He showed ...”': the speaker of
+                        # the sentence before goes on (its last cue: '..., she said.').
+                        near = cue_of(text, starts[sentence - 1], starts[sentence], previous)
+                        who, cue = (near[0], near[1]) if near[0] else (who, cue)
+                    found.append(Found(mark.start, mark.end, True, cue, who, continued=True))
             index += 1
             continue
         quotes, index = result
@@ -119,14 +127,6 @@ def _sentence_end_after(starts: list[int], offset: int, length: int) -> int:
     return length
 
 
-def _sentence_of(starts: list[int], offset: int) -> int:
-    sentence = 0
-    for number, start in enumerate(starts):
-        if start <= offset:
-            sentence = number
-    return sentence
-
-
 def _attribute(
     text: str,
     marks: list[Quoted],
@@ -141,8 +141,13 @@ def _attribute(
     lead = cues.last_cue(before) or _participle_cue(before)
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
-        who = (sentence_start + who_start, sentence_start + who_end)
-        cue = (sentence_start + cue_start, sentence_start + cue_end)
+        said = _outer_cue(before, lead)
+        earlier = marks[index - 1].end if index else -1
+        named = is_title(text, mark) or text[mark.start : mark.end].istitle()
+        if sentence_start < earlier < sentence_start + cue_start and named:
+            return None  # '“A,” he told NBC's “Today” show': the show, not a new quote
+        who = (sentence_start + said[1][0], sentence_start + said[1][1])
+        cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
         words_after = text[mark.end + mark.width : sentence_end].split()
@@ -150,7 +155,7 @@ def _attribute(
         in_a_clause = not rest.strip(" ") and len(words_after) >= 2
         if cues.INTRO_ONLY.match(rest) and not in_a_clause:
             lead_in = before[:who_start].rstrip()
-            if lead_in.endswith(",") and len(lead_in) > 20:
+            if lead_in.endswith(",") and len(lead_in) > 20 and text[mark.start].islower():
                 # "So when X happened, Mr. Barrett said, “we were floored.”": the whole
                 # sentence is what he said.
                 mark = Quoted(sentence_start, mark.end, mark.closed)
@@ -177,10 +182,14 @@ def _attribute(
             end = after_start + trail.end("gap")
     if trail is None:
         if not embedded:
-            return None
+            return _after_colon(text, marks, index, before, sentence_start)
         return _trailing_cue(text, marks, index, sentence_start, sentence_end) or _subject_uses(
             text, marks, index, before, sentence_start, sentence_end
         )
+    if is_title(text, mark):
+        # 'In his book, “Make Your Kid a Millionaire,” X wrote ...': a title or a nickname
+        # before a cue is not what the cue reports.
+        return None
     if embedded:
         # 'The answers are "not meeting the demand," says X': the sentence is what X said.
         start = sentence_start + len(before) - len(before.lstrip())
@@ -199,6 +208,40 @@ def _attribute(
         if added_end - added.start("content") > 10:
             found.append(Found(added.start("content"), added_end, False, added.span("cue"), who))
     return found, following
+
+
+def _after_colon(
+    text: str, marks: list[Quoted], index: int, before: str, sentence_start: int
+) -> tuple[list[Found], int] | None:
+    """'Clinton was blunt: “We are ready.”': a colon hands the sentence to a quotation,
+    which its subject said (any verb, not only a speech verb)."""
+    mark = marks[index]
+    colon = before.rstrip()
+    if not colon.endswith(":") or not text[mark.start : mark.start + 1].isupper():
+        return None
+    subject = cues.SUBJECT_AT_START.match(colon)
+    if subject is None:
+        return None
+    who = cues.trim_mention(colon, subject.start("who"), subject.end("who"))
+    if who is None:
+        return None
+    cue = (sentence_start + len(colon) - 1, sentence_start + len(colon))
+    who = (sentence_start + who[0], sentence_start + who[1])
+    return [Found(mark.start, mark.end, True, cue, who)], index + 1
+
+
+def _outer_cue(
+    before: str, lead: tuple[tuple[int, int], tuple[int, int]]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """'Lynch said she recalled thinking, “...”': a pronoun's cue inside what an earlier
+    speech verb reports is the outer speaker's (same person, named): that verb instead."""
+    who = lead[1]
+    if before[who[0] : who[1]].lower() not in cues.PRONOUNS:
+        return lead
+    outer = cues.first_cue(before[: who[0]])
+    if outer is None or before[outer[0][0] : outer[0][1]].lower() not in cues.CLAUSE_VERBS:
+        return lead
+    return outer
 
 
 def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -271,6 +314,11 @@ def _reported_clause(
     """A quoted phrase inside reported speech: the content is the reported clause."""
     while clause_start < len(text) and text[clause_start] in " ,":
         clause_start += 1
+    # 'told reporters Monday that the plan was “a disaster”': what was said starts after
+    # "that" (when it comes before the quotation).
+    that = _THAT.search(text, clause_start, min(marks[index].start, clause_start + 60))
+    if that is not None:
+        clause_start = that.end()
     end = clause_end(text, sentence_end)
     following = index + 1
     while following < len(marks) and marks[following].start < sentence_end:

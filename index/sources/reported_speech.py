@@ -28,6 +28,9 @@ class Found:
     direct: bool
     cue: tuple[int, int] | None
     who: tuple[int, int] | None
+    continued: bool = False
+    """A quote with no cue of its own (a sentence or paragraph that is only quoted words):
+    whoever spoke last goes on, if anyone did."""
 
 
 def clause_end(text: str, sentence_end: int) -> int:
@@ -87,6 +90,7 @@ def _after_cue(
 def reports_clause(cue: str, content: str) -> bool:
     """Whether `cue` reports `content` as said: a clause verb, or any cue with "that"."""
     cue = cue.lower()
-    if content.startswith("to "):  # "agreed to meet": a plan, not something said
+    if content.startswith(("to ", "from ", "by ")):
+        # "agreed to meet": a plan; "reported from Hawaii": a place; not something said.
         return False
     return cue in cues.CLAUSE_VERBS or cue == "according to" or content.startswith("that ")

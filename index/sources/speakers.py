@@ -10,14 +10,29 @@ from __future__ import annotations
 
 import re
 
-from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PRONOUNS
+from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PREPOSITION, PRONOUNS
 
 # A particle is followed by its own whitespace: `\s+particle?\s*` could split one long run
 # of spaces two ways at every point, quadratic in its length (a heading padded with 300k
 # spaces took minutes).
 _NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*")
 _TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
-_ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\s+\Z")
+# The role right before a name, or before a comma and the name ("campaign manager,
+# Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
+_ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\.?,?\s+\Z")
+_ABBREVIATED_ROLES = {
+    "sen": "senator",
+    "rep": "representative",
+    "gov": "governor",
+    "gen": "general",
+    "pres": "president",
+    "prof": "professor",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "adm": "admiral",
+    "capt": "captain",
+    "sgt": "sergeant",
+}
 _ROLE_AFTER_NAME = re.compile(
     r"\A,\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
 )
@@ -57,6 +72,10 @@ _NOT_PERSONAL = frozenset(
     Saturday Sunday January February March April May June July August September October
     November December""".split()
 )
+_POSSESSOR = re.compile(r"\A(?:the\s+)?(.+?)[’']s\s")
+_DETERMINER_START = re.compile(r"(?:The|A|An|His|Her|Their|Its|Our|One|Another)\s")
+_ROLE_OF = re.compile(rf"\s+{PREPOSITION}\s+")
+_OF_FOR = re.compile(r"\s+(?:of|for)\s+")
 _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 
 
@@ -97,15 +116,31 @@ class SpeakerBook:
             self._seen[name] = self._seen.get(name, 0) + 1
             # A window, not the whole text before the name: a search anchored at its end
             # would otherwise scan the paragraph again for every name in it.
-            role = _ROLE_BEFORE_NAME.search(text[max(0, match.start() - 40) : match.start()])
+            # The title inside the run ("Sen. John Smith", "President Obama") counts too.
+            run = match.group().split(" ", 1)[0].rstrip(".")
+            before = text[max(0, match.start() - 40) : match.start()]
+            if _TITLE_ONLY.match(run) and run != words[0]:
+                before = f"{before} {run} "
+            role = _ROLE_BEFORE_NAME.search(before)
             if role:
-                self._roles.setdefault(role.group(1).lower(), name)
+                word = role.group(1).lower()
+                self._roles.setdefault(_ABBREVIATED_ROLES.get(word, word), name)
             after = _ROLE_AFTER_NAME.match(text[match.end() : match.end() + 120])
             if after:
                 self._roles.setdefault(after.group(1).lower(), name)
 
     def fullest(self, mention: str) -> str | None:
         """The fullest name in the article for a name mention ("Peskov" -> "Dmitry Peskov")."""
+        parts = _OF_FOR.split(mention, maxsplit=1)
+        if len(parts) == 2:
+            # "the Bureau of Prisons" is the whole name; "Smith of Ohio" is Smith;
+            # "Secretary of State John Kerry" is Kerry.
+            if _TITLE_ONLY.match((parts[0].split() or [""])[-1]):
+                mention = parts[1]
+            elif not _looks_personal(_name_words(parts[0])):
+                return " ".join(w for w in _name_words(mention) if w not in ("the", "The"))
+            else:
+                mention = parts[0]
         words = _name_words(mention)
         capitalised = [word for word in words if word[:1].isupper()]
         if not capitalised:
@@ -121,15 +156,22 @@ class SpeakerBook:
         person named there, else to the last speaker the same pronoun named.
         """
         text = _PARENTHESES.sub(" ", mention).strip()
+        head = _ROLE_OF.split(text, maxsplit=1)[0]
+        role = (head.split() or [""])[-1][:1].islower()
+        if role and (text[:1].islower() or _DETERMINER_START.match(text)):
+            # "a professor at Harvard University": the role, not what it is of (but "the
+            # Federal Bureau of Prisons" is a name).
+            text = head
         lowered = text.lower()
         if lowered in PRONOUNS:
             if lowered in ("it", "they", "we", "i"):
                 return self._last_by_pronoun.get(lowered)
             # A person named earlier in the same sentence, else whoever "he"/"she" last
             # was, else the last speaker, else the last person named in the paragraph.
-            sentence = _LAST_SENTENCE.split(before)[-1]
+            sentences = _LAST_SENTENCE.split(before)
             return (
-                self._last_name_in(sentence)
+                self._last_name_in(sentences[-1])
+                or (self._first_name_in(sentences[-2]) if len(sentences) > 1 else None)
                 or self._last_by_pronoun.get(lowered)
                 or self._last_speaker
                 or self._last_name_in(before)
@@ -140,14 +182,20 @@ class SpeakerBook:
             # "Putin's spokesman Dmitry Peskov": the name at the end is the speaker.
             tail = text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1]
             tail_words = _name_words(tail)
-            if tail_words and any(w[:1].islower() for w in tail.split()):
+            if tail_words and any(w[:1].islower() for w in _OF_FOR.sub(" ", tail).split()):
                 head = [w for w in tail.split() if w[:1].isupper()]
                 return self.fullest(" ".join(head))
             return self.fullest(tail) if tail_words else None
-        role_words = _LOWER_WORD.findall(text)
+        role_words = _LOWER_WORD.findall(text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1])
         for word in reversed(role_words):
             if word in self._roles:
                 return self._roles[word]
+        owner = _POSSESSOR.match(text)
+        if owner is not None and self._last_speaker is not None:
+            # "Putin's spokesman" is not Putin: an unknown role of someone named is nobody
+            # known, rather than that someone.
+            if self.fullest(owner.group(1)) == self._last_speaker:
+                return None
         return self._last_speaker
 
     def spoke(self, mention: str, speaker: str | None) -> None:
@@ -164,6 +212,14 @@ class SpeakerBook:
         name = self._last_name_in(text)
         if name is not None:
             self._last_person = name
+
+    def _first_name_in(self, text: str) -> str | None:
+        """The first person named in `text` (its subject, as a rule), if any."""
+        for match in _NAME_RUN.finditer(text):
+            words = _name_words(match.group())
+            if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
+                return self._full.get(words[-1], " ".join(words))
+        return None
 
     def _last_name_in(self, text: str) -> str | None:
         """The last person named in `text`: a full name, or a surname the article has."""

@@ -140,9 +140,11 @@ def test_a_follow_up_asks_about_the_same_speaker(index: Path, tmp_path: Path) ->
     assert {q["speaker"]["name"] for q in first["quotes"]} == {"Vladimir Putin"}
     peskov = ask_json(index, "And Peskov?", "--session", session)
     assert places(peskov) == [(SAMPLE, 1), (SAMPLE, 3)]
+    # Both of his quotes were shown: "else" finds no other, and says so.
     again = ask_json(index, "What else did he say?", "--session", session)
-    assert "Peskov" in again["searched"]
-    assert places(again) == [(SAMPLE, 1), (SAMPLE, 3)]
+    assert again["searched"] == "What else did Dmitry Peskov say?"
+    assert again["quotes"] == []
+    assert again["notice"] == "no more quotes by Dmitry Peskov than those shown before"
 
 
 def test_an_index_built_before_quotes_answers_as_before(

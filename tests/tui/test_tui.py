@@ -142,6 +142,18 @@ async def test_follow_up_is_read_with_the_previous_question(index_dir: Path) -> 
         assert context.startswith("read as: ") and "Peskov" in context
 
 
+async def test_what_else_leaves_out_the_quote_cards_shown(index_dir: Path) -> None:
+    app = make_app(index_dir)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_ready(pilot)
+        first = await ask(pilot, "What did Peskov say?")
+        assert len(first.quote_cards) == 2
+        more = await ask(pilot, "What else did he say?")
+        assert more.quote_cards == []
+        line = str(more.query_one(".answer-line").render())
+        assert "no more quotes by Dmitry Peskov than those shown before" in line
+
+
 async def test_article_filter_restricts_answers_and_shows_in_status(index_dir: Path) -> None:
     app = make_app(index_dir)
     async with app.run_test(size=(100, 40)) as pilot:

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from library_fixtures import build, embedder, make_library
 
+from index.errors import UsageError
 from qa.cli import main
 from qa.conversation import Conversation, Turn, names
 from qa.library import Library
+from qa.render import render_answer
 
 
 def after(question: str) -> Conversation:
@@ -66,6 +68,27 @@ def test_session_file_round_trip(tmp_path: Path) -> None:
     assert Conversation.load(path).turns == conversation.turns
 
 
+@pytest.mark.parametrize(
+    "quoted",
+    ['"a.txt"', "[[1, 2]]", '[["a.txt", "one", 2]]', "[null]", '{"a": 1}'],
+)
+def test_a_session_file_with_odd_shown_quotes_is_refused(tmp_path: Path, quoted: str) -> None:
+    path = tmp_path / "session.json"
+    path.write_text(
+        '{"turns": [{"question": "q", "searched": "q", "quoted": ' + quoted + "}]}",
+        encoding="utf-8",
+    )
+    with pytest.raises(UsageError, match="not a conversation file"):
+        Conversation.load(path)
+
+
+def test_a_session_file_from_before_shown_quotes_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "session.json"
+    path.write_text('{"turns": [{"question": "q", "searched": "q"}]}', encoding="utf-8")
+    (turn,) = Conversation.load(path).turns
+    assert turn.speaker is None and turn.quoted == ()
+
+
 @pytest.fixture(scope="module")
 def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_library(tmp_path_factory.mktemp("articles"))
@@ -82,6 +105,36 @@ def test_follow_up_finds_the_reserve_quote(seed_index: Path) -> None:
     assert "Peskov" in answer.searched
     assert answer.hits[0].citation.paragraph == 1
     assert len(conversation.turns) == 2
+
+
+def test_what_else_shows_only_quotes_not_shown_before(seed_index: Path) -> None:
+    library = Library(seed_index, embedder())
+    conversation = Conversation()
+    first = conversation.ask(library, "What did Peskov say?", k=3)
+    assert [q.paragraph for q in first.quotes] == [1, 3]
+    more = conversation.ask(library, "What else did he say?", k=3)
+    assert more.searched == "What else did Dmitry Peskov say?"
+    assert more.quotes == ()
+    assert more.notice == "no more quotes by Dmitry Peskov than those shown before"
+    assert "(no more quotes by Dmitry Peskov" in render_answer(more, color=False)
+    # Asked again without "else", the quotes come back.
+    again = conversation.ask(library, "What did Peskov say?", k=3)
+    assert [q.paragraph for q in again.quotes] == [1, 3]
+
+
+def test_a_role_named_speaker_is_followed_up_by_name(seed_index: Path, tmp_path: Path) -> None:
+    library = Library(seed_index, embedder())
+    conversation = Conversation()
+    first = conversation.ask(library, "What did Putin's spokesman say?", k=3)
+    assert {q.speaker for q in first.quotes} == {"Dmitry Peskov"}
+    assert conversation.turns[-1].speaker == "Dmitry Peskov"
+    assert conversation.rewrite("What did he say about the reserve?") == (
+        "What did Dmitry Peskov say about the reserve?"
+    )
+    path = tmp_path / "session.json"
+    conversation.save(path)
+    assert Conversation.load(path).turns == conversation.turns
+    assert Conversation.load(path).shown() == conversation.shown() != frozenset()
 
 
 def test_qa_ask_session_keeps_the_thread(
@@ -104,7 +157,8 @@ def test_qa_ask_session_keeps_the_thread(
 
     ask("What did Peskov say?")
     answer = ask("What did he say about the reserve?")
-    assert answer["searched"] == "What did Peskov say about the reserve?"
+    # The quotes' speaker, by the name the article gives in full.
+    assert answer["searched"] == "What did Dmitry Peskov say about the reserve?"
     assert answer["hits"][0]["citation"]["paragraph"] == 1
     turns = json.loads(session.read_text())["turns"]
     assert [t["question"] for t in turns] == [

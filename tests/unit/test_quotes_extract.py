@@ -9,32 +9,18 @@ import time
 import pytest
 from import_probe import loaded_after
 from library_fixtures import SAMPLE
+from quote_support import article, assert_offsets_hold
 
 from index.locations import sample_dir
-from index.models import Article, Paragraph, Quote
+from index.models import Quote
 from index.sources.quotes import MAX_QUOTED_PARAGRAPH, extract_quotes
 from index.sources.readers import read_articles
-
-
-def article(*texts: str, boilerplate: tuple[int, ...] = ()) -> Article:
-    paragraphs = tuple(
-        Paragraph(number, text, number in boilerplate) for number, text in enumerate(texts)
-    )
-    return Article("test.txt", "/tmp/test.txt", "Test", paragraphs)
 
 
 def sample_quotes() -> list[Quote]:
     path = sample_dir() / SAMPLE
     (sample,) = read_articles(path, path.parent)
     return extract_quotes(sample)
-
-
-def assert_offsets_hold(quotes: list[Quote], source: Article) -> None:
-    texts = {p.ordinal: p.text for p in source.paragraphs}
-    for quote in quotes:
-        for span in (quote.content, quote.cue, quote.mention):
-            if span is not None:
-                assert texts[span.paragraph][span.start : span.end] == span.text
 
 
 def test_sample_article_peskov_said_two_things_and_putin_one() -> None:

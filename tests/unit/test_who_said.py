@@ -22,6 +22,10 @@ from qa.who_said import SpeakerQuestion, asked_speaker
         ("What else did Dmitry Peskov say?", "Dmitry Peskov", ""),
         ("Has Macron denied the reports?", "Macron", "reports"),
         ("what did lukashenko tell reporters", "lukashenko", "reporters"),
+        ("What was said by Peskov?", "Peskov", ""),
+        ("What was said by the Kremlin about Belarus?", "Kremlin", "Belarus"),
+        ("What was Peskov quoted as saying?", "Peskov", ""),
+        ("What was Dmitry Peskov quoted as saying about the reserve?", "Dmitry Peskov", "reserve"),
     ],
 )
 def test_a_who_said_what_question_names_its_speaker_and_topic(
@@ -40,6 +44,7 @@ def test_a_who_said_what_question_names_its_speaker_and_topic(
         "What did he say?",  # a pronoun: a conversation rewrites it first
         "Who said the reserve is out of the question?",
         "What was said?",
+        "Was anything said by him?",  # a pronoun after "by", rewritten first as well
     ],
 )
 def test_other_questions_ask_for_no_ones_quotes(question: str) -> None:

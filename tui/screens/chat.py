@@ -143,6 +143,7 @@ class ChatScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="ask", exit_on_error=False)
     def answer_in_thread(self, library: Library, turn: Turn) -> None:
         filters = None if turn.filters is None or turn.filters.is_empty() else turn.filters
+        skip = self.conversation.quotes_to_skip(turn.question)
         try:
             answer = library.ask(
                 turn.question,
@@ -150,7 +151,9 @@ class ChatScreen(Screen[None]):
                 filters=filters,
                 searched=turn.searched,
                 option_prefix="/",  # an empty answer's notice names /since, not --since
+                skip_quotes=skip,
             )
+            answer = self.conversation.explained(answer, skip)
         except QAError as error:
             self.post_message(AnswerFailed(turn.number, str(error)))
         except Exception as error:  # noqa: BLE001 - one line in the transcript, no traceback

@@ -240,6 +240,9 @@ def answer_line(answer: Answer, show_timings: bool) -> Content:
         return plain(f"No passages found{why}", "bold $text-warning")
     top = answer.hits[0]
     parts: list[str | Content | tuple[str, str]] = []
+    if answer.notice:
+        # "What else did he say?" with every quote shown already (`Conversation.explained`).
+        parts += [plain(f"({answer.notice})", "italic $text-muted"), "\n"]
     if not answer.confident:
         parts.append(
             ("No confident answer in the library; the nearest passages:\n", "bold $text-warning")
