@@ -64,7 +64,7 @@ def _not_empty(value: str) -> str:
     return value
 
 
-def _common_options(default: object) -> argparse.ArgumentParser:
+def _common_options(default: object) -> OneLineParser:
     """--index, --model and --backend, which every command takes before or after its name."""
     # A OneLineParser too (only its arguments are ever used): the subparsers are
     # OneLineParsers, and their `parents` must be of the same class.
