@@ -70,7 +70,8 @@ def _not_empty(value: str) -> str:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(default: object) -> OneLineParser:
+    """--index, --model and --backend, which every command takes before or after its name."""
     # A OneLineParser too (only its arguments are ever used): the subparsers are
     # OneLineParsers, and their `parents` must be of the same class.
     common = OneLineParser(add_help=False)
@@ -78,27 +79,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--index",
         metavar="DIR",
         type=_not_empty,
+        default=default,
         help="index folder (default: $QA_INDEX or the user library)",
     )
     common.add_argument(
         "--model",
         metavar="PATH",
         type=_not_empty,
+        default=default,
         help="sentence-transformers model folder (default: packaged all-MiniLM-L6-v2)",
     )
     common.add_argument(
         "--backend",
         choices=("auto", "onnx", "torch"),
-        default="auto",
+        default="auto" if default is None else default,
         help="how the model runs (default: auto = ONNX, exported once)",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # The top level holds the defaults. A subcommand sets an option only when it is given
+    # after the subcommand's name: with defaults of its own, `qa --index DIR ask ...`
+    # would silently ask the default library instead of DIR.
+    common = _common_options(default=argparse.SUPPRESS)
 
     parser = OneLineParser(
         prog="qa",
         description="Ask questions of a folder of articles; answers are ranked, cited passages.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
+        parents=[_common_options(default=None)],
     )
     parser.add_argument("--version", action=VersionAction, help="print qa's version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=OneLineParser)

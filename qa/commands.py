@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from index.errors import UsageError
 from index.models import Skipped
 from qa.answer import Answer
-from qa.conversation import Conversation
 from qa.first_use import wait_for_first_build
 from qa.library import (
     Library,
@@ -33,9 +32,10 @@ from qa.terminal import json_text, visible
 if TYPE_CHECKING:
     import numpy as np
 
-    # The build pipeline (readers, trafilatura, chunking) is imported by the commands
-    # that build, never on the `qa ask` path.
+    # Imported where needed, never on a plain `qa ask` path: the build pipeline (readers,
+    # trafilatura, chunking) by the commands that build, the conversation by --session.
     from index.build.run import BuildEvent, BuildReport
+    from qa.conversation import Conversation
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -102,7 +102,11 @@ def ask(args: argparse.Namespace) -> int:
     check_request(args.question, args.k, args.retriever)
     session = Path(args.session) if getattr(args, "session", None) else None
     # A session file makes each question a turn: follow-ups read in its context.
-    conversation = Conversation.load(session) if session else None
+    conversation: Conversation | None = None
+    if session is not None:
+        from qa.conversation import Conversation  # only a --session reads earlier turns
+
+        conversation = Conversation.load(session)
     library = _ready_library(args)
     options = {"k": args.k, "filters": filters, "mode": args.retriever}
 

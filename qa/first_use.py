@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,6 +125,8 @@ def _place_sample(articles: Path) -> None:
     if articles.exists():
         return
     articles.parent.mkdir(parents=True, exist_ok=True)
+    import uuid  # here: only a first use stages files, and every `qa ask` imports this module
+
     staging = articles.with_name(f".{articles.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     staging.mkdir()
     try:

@@ -120,11 +120,25 @@ def test_usage_errors_are_one_line_with_exit_2(
     assert result.stdout == ""
 
 
-def test_missing_index_exits_3(tmp_path: Path) -> None:
-    result = qa("ask", "anything", "--index", str(tmp_path / "nowhere"))
+@pytest.mark.parametrize(
+    "line",
+    [
+        ("ask", "anything", "--index", "{index}"),
+        ("--index", "{index}", "ask", "anything"),
+        ("--index", "{index}", "index", "status"),
+        ("index", "--index", "{index}", "status"),
+    ],
+)
+def test_missing_index_exits_3(tmp_path: Path, line: tuple[str, ...]) -> None:
+    # --index is honoured before or after the command's name, never replaced by the
+    # default library (whose first use would index the sample library in QA_HOME).
+    index = str(tmp_path / "nowhere")
+    home = {"QA_HOME": str(tmp_path / "home")}
+    result = qa(*(part.format(index=index) for part in line), env=home)
     assert result.returncode == 3
-    assert "no index at" in result.stderr and "qa index build" in result.stderr
+    assert f"no index at {index}" in result.stderr and "qa index build" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "home").exists()
 
 
 def test_build_status_verify_on_an_explicit_index(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The ONNX session opens a graph optimised once and saved beside the export (weights in a
 side file onnxruntime maps); a damaged saved graph is made again; the later move to a
 pre-packed session for long inputs changes no vector; and `qa ask` loads none of the
-build pipeline.
+build pipeline, no quote extraction, and no conversation without --session.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def test_moving_to_a_prepacked_session_changes_no_vector(
     np.testing.assert_allclose(backend.encode([*QUESTIONS, PASSAGE], 64), before, atol=2e-5)
 
 
-def test_qa_ask_loads_no_build_pipeline(tmp_path: Path) -> None:
+def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
+    # Each module below costs a cold `qa ask` its import (and its regexes) for nothing:
+    # quotes are extracted at build time and only read when asking.
     index_dir = tmp_path / "index"
     build(index_dir, make_library(tmp_path / "articles", extra=False))
     loaded = loaded_after(
@@ -98,10 +100,28 @@ def test_qa_ask_loads_no_build_pipeline(tmp_path: Path) -> None:
         "index.sources.registry",
         "index.store.writer",
         "index.sources.chunking",
-        "index.sources.quotes",
         "trafilatura",
+        # Quote extraction: the quotes asked about were found by the build.
+        "index.sources.quotes",
+        "index.sources.quote_cues",
+        "index.sources.quote_marks",
+        "index.sources.reported_speech",
+        "index.sources.speakers",
+        # A question without --session has no earlier turns to read.
+        "qa.conversation",
+        "torch",
+        "sentence_transformers",
+        "textual",
     }
     assert not loaded & unwanted, loaded & unwanted
+    # The same question with --session reads its turns (the lazy import still works).
+    session = tmp_path / "turns.json"
+    with_session = loaded_after(
+        "from qa.cli import main\n"
+        f"assert main(['ask', 'What did Peskov say?', '--index', {str(index_dir)!r}, "
+        f"'--session', {str(session)!r}]) == 0"
+    )
+    assert "qa.conversation" in with_session and session.is_file()
 
 
 def _plain_session_vectors(folder: Path, embedder: LazyEmbedder) -> np.ndarray:
