@@ -25,6 +25,7 @@ from qa.library import (
     open_library_or_fail,
 )
 from qa.lines import InputLine, encoded_ahead, line_batches
+from qa.open_source import check_open, open_hit
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
 from qa.terminal import json_text, visible
@@ -41,9 +42,12 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
         return ask(args)
     if args.command == "index":
-        return {"build": index_build, "status": index_status, "verify": index_verify}[
-            args.index_command
-        ](args)
+        return {
+            "build": index_build,
+            "watch": index_watch,
+            "status": index_status,
+            "verify": index_verify,
+        }[args.index_command](args)
     if args.command == "eval":
         return run_eval(args)
     if args.command in ("quotes", "speakers"):
@@ -94,6 +98,8 @@ def ask(args: argparse.Namespace) -> int:
     # built on first use, or its model loaded.
     filters = Filters(args.article, args.source, args.since, args.until)
     check_request(args.question, args.k, args.retriever)
+    if args.open is not None:
+        check_open(args.open, args.k, args.question)
     session = Path(args.session) if getattr(args, "session", None) else None
     # A session file makes each question a turn: follow-ups read in its context.
     conversation = Conversation.load(session) if session else None
@@ -108,7 +114,10 @@ def ask(args: argparse.Namespace) -> int:
         return answer
 
     if args.question != "-":
-        _print_answers([answer_one(args.question)], args)
+        answer = answer_one(args.question)
+        _print_answers([answer], args)
+        if args.open is not None:
+            _say(open_hit(answer, args.open))
         return 0
     failures = 0
     answers = []
@@ -258,6 +267,14 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         print(render_result(result), end="")
     return 0
+
+
+def index_watch(args: argparse.Namespace) -> int:
+    """`qa index watch`: build, then re-index changes as they happen until Ctrl-C."""
+    from qa.watch import watch_library
+
+    library = _library(args)
+    return watch_library(library, [Path(p) for p in args.paths], show=show_build, say=_say)
 
 
 def index_status(args: argparse.Namespace) -> int:
