@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# Re-exported (the `x as x` form): the chat tells the watch's events apart by them.
+from index.build.watch import Watching as Watching
 from qa.library import Library
 
 if TYPE_CHECKING:
@@ -78,6 +80,16 @@ def _said(event: WatchEvent, say: Callable[[str], None]) -> bool:
     else:
         return False
     return True
+
+
+def library_changes(library: Library, stop: threading.Event) -> Iterator[WatchEvent]:
+    """The chat's watch: no build up front (the library was just opened), then a build
+    per settled burst of changes, until `stop` is set."""
+    from index.build.watch import watch_library as watch_events
+
+    return watch_events(
+        library.index_dir, embedder=library.embedder, stop=stop, initial_build=False
+    )
 
 
 def updated_summary(added: int, updated: int, removed: int) -> str | None:

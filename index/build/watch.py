@@ -35,7 +35,7 @@ RETRY_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class Watching:
-    """The watch is set up: these folders (and files) are watched from now on."""
+    """The watch is set up: changes to these folders (and files) from now on are seen."""
 
     roots: tuple[Path, ...]
 
@@ -67,21 +67,26 @@ def watch_library(
     stop: threading.Event,
     debounce_ms: int = DEBOUNCE_MS,
     retry_seconds: float = RETRY_SECONDS,
+    initial_build: bool = True,
 ) -> Iterator[WatchEvent]:
     """Build (adding `paths`), then re-index the library's folders as they change, until
     `stop` is set. The first build's errors are raised (nothing is watched yet); later
-    ones are reported as `BuildPending` and the watch goes on."""
+    ones are reported as `BuildPending` and the watch goes on.
+
+    Without `initial_build` the watch starts at once (the chat, whose library was just
+    opened): every build commits a new generation, so none is made before a change.
+    """
     import watchfiles
 
-    try:
-        yield from build_index(index_dir, paths, embedder=embedder, cancel=stop)
-    except BuildInterrupted:
-        return
+    if initial_build:
+        try:
+            yield from build_index(index_dir, paths, embedder=embedder, cancel=stop)
+        except BuildInterrupted:
+            return
     index_dir = Path(index_dir).expanduser().absolute()
     roots = tuple(root for root in known_roots(index_dir) or [] if root.exists())
     if not roots:
         raise UsageError(f"nothing to watch: none of the folders of {index_dir} exists")
-    yield Watching(roots)
     pending: set[str] = set()
     changes_seen = watchfiles.watch(
         *roots,
@@ -92,9 +97,15 @@ def watch_library(
         yield_on_timeout=True,
         raise_interrupt=True,
     )
+    announced = False
     for changes in changes_seen:
         if stop.is_set():
             return
+        if not announced:
+            # Said once the watcher is set up (its first answer, at the latest after
+            # `retry_seconds`): a change made after this event is never missed.
+            yield Watching(roots)
+            announced = True
         pending.update(path for _, path in changes)
         if not pending:
             continue
