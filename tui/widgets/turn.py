@@ -10,6 +10,7 @@ Styles name theme variables only, so light and dark themes both read well.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -157,8 +158,13 @@ class QuoteCard(AnswerCard):
 
 
 def source_line(citation: Citation) -> Content:
-    """Where the source is: the web address, else `path:line` (what `o` opens)."""
-    return plain(f"at {citation.location()}", "italic $text-muted")
+    """Where the source is: the web address, else `path:line` (what `o` opens), a path
+    under the home folder written from `~` as a shell would take it."""
+    where = citation.location()
+    home = os.path.expanduser("~").rstrip("/")
+    if citation.web_url() is None and home and where.startswith(home + "/"):
+        where = "~" + where[len(home) :]
+    return plain(f"at {where}", "italic $text-muted")
 
 
 def quote_hit(quote: QuoteRecord) -> Hit:
