@@ -4,6 +4,10 @@ A turn locks the question box until its answer or its error arrives (and Escape 
 up waiting); answers arrive as messages from a thread worker and any that no longer
 belong to the current turn are dropped. A question asked while the model is still
 loading waits in the transcript and goes ahead as soon as the library is ready.
+
+Once the library is ready, a worker watches its folders (`index.build.watch`): a change
+is indexed within seconds and announced ("library updated: 1 article added"), and the
+next question is answered from the new generation.
 """
 
 from __future__ import annotations
