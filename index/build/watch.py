@@ -4,8 +4,10 @@ Like `build_index`, a generator of events that takes a stop event: `qa index wat
 prints them and the chat turns them into "library updated" notices. It builds once at
 the start (what changed while nobody watched, plus any new folders), then waits for
 changes to the library's folders (watchfiles: inotify, or polling where there is none),
-and builds again once they settle (`DEBOUNCE_MS` without a further change): saving an
-article in an editor, or copying fifty in, is one build.
+and builds again once they settle (`QUIET_MS` without a further change, or `DEBOUNCE_MS`
+after the first of a steady stream): saving an article in an editor, or copying fifty
+in, is one build. Changes made while a build runs are gathered meanwhile and make the
+next one.
 
 One build at a time: builds take the index's writer lock (`index.store.lock`). When
 another process holds it (`qa index build`, the chat's Ctrl+R), the changes stay pending
@@ -27,8 +29,10 @@ from index.build.run import build_index
 from index.errors import BuildInterrupted, BuildLocked, QAError, UsageError
 from index.models import Embedder
 
-DEBOUNCE_MS = 800
+QUIET_MS = 300
 """Quiet time after the last change before building: one build for a burst of changes."""
+DEBOUNCE_MS = 2_000
+"""Longest a steady stream of changes is gathered before a build starts all the same."""
 RETRY_SECONDS = 2.0
 """How often pending changes are tried again while another build holds the lock."""
 
@@ -65,6 +69,7 @@ def watch_library(
     *,
     embedder: Embedder,
     stop: threading.Event,
+    quiet_ms: int = QUIET_MS,
     debounce_ms: int = DEBOUNCE_MS,
     retry_seconds: float = RETRY_SECONDS,
     initial_build: bool = True,
@@ -92,6 +97,7 @@ def watch_library(
         *roots,
         watch_filter=ArticleChanges(index_dir),
         debounce=debounce_ms,
+        step=quiet_ms,
         stop_event=stop,
         rust_timeout=int(retry_seconds * 1000),
         yield_on_timeout=True,
