@@ -205,7 +205,9 @@ class Answer:
 
 def citation_of(quote: QuoteRecord) -> Citation:
     """The quote's citation, as a passage is cited: its span is the content's."""
-    return Citation.of(quote.article, quote.paragraph, quote.start, quote.end)
+    return Citation.of(
+        quote.article, quote.paragraph, quote.start, quote.end, line=quote.line, page=quote.page
+    )
 
 
 def _span_json(span: TextSpan | None) -> dict[str, Any] | None:

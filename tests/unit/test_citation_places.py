@@ -8,12 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from library_fixtures import build, embedder
+from library_fixtures import build, embedder, make_library
 
 from index.sources.paragraphs import build_article
 from index.sources.readers import read_articles
 from index.store import migrations
 from index.store.verify import verify_index
+from qa.answer import citation_of
 from qa.library import Library
 
 ARTICLE = (
@@ -110,3 +111,25 @@ def test_an_index_built_before_lines_answers_then_its_next_build_adds_them(
     assert cited(index_dir, question) == (2, 8, f"{article}:8")
     assert stored_lines(index_dir) == [(1, 4), (2, 8), (3, 10)]
     assert verify_index(index_dir) == []
+
+
+def test_quotes_are_cited_with_their_line_once_the_index_has_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample has one paragraph per line: paragraph N starts on line N + 1."""
+    index_dir = tmp_path / "index"
+    with monkeypatch.context() as old_qa:
+        old_qa.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+        build(index_dir, make_library(tmp_path / "articles", extra=False))
+
+    def quoted() -> list[tuple[int, int | None]]:
+        library = Library(index_dir, embedder())
+        try:
+            answer = library.ask("What did Peskov say?", k=1)
+        finally:
+            library.close()
+        return [(c.paragraph, c.line) for c in map(citation_of, answer.quotes)]
+
+    assert quoted() == [(1, None), (3, None)]
+    build(index_dir)
+    assert quoted() == [(1, 2), (3, 4)]
