@@ -4,7 +4,11 @@ lines were stored answers as before, and its next build adds them (migration 3).
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +137,39 @@ def test_quotes_are_cited_with_their_line_once_the_index_has_lines(
     assert quoted() == [(1, None), (3, None)]
     build(index_dir)
     assert quoted() == [(1, 2), (3, 4)]
+
+
+def test_a_build_killed_after_the_upgrade_leaves_an_index_that_answers_and_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upgrade commits on its own; a build killed before its own commit leaves
+    version 3 without lines yet (every file still marked to read again), answering as
+    before; the next build completes the lines."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    article = folder / "bridge.md"
+    article.write_bytes(ARTICLE.encode())
+    index_dir = tmp_path / "index"
+    with monkeypatch.context() as old_qa:
+        old_qa.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+        build(index_dir, folder)
+    killed = subprocess.run(
+        [sys.executable, "-m", "qa", "index", "build", "--index", str(index_dir)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QA_CRASH_AT": "before-commit"},
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    conn = sqlite3.connect(index_dir / "library.sqlite")
+    try:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    finally:
+        conn.close()
+    assert version == (str(migrations.latest_version()),)
+    question = "Who thanked the residents?"
+    assert cited(index_dir, question) == (2, None, str(article))
+    assert verify_index(index_dir) == []
+    assert build(index_dir).embedded == 0
+    assert cited(index_dir, question) == (2, 8, f"{article}:8")
+    assert verify_index(index_dir) == []
