@@ -25,7 +25,6 @@ from qa.library import (
     open_library_or_fail,
 )
 from qa.lines import InputLine, encoded_ahead, line_batches
-from qa.open_source import check_open, open_hit
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
 from qa.terminal import json_text, visible
@@ -99,6 +98,9 @@ def ask(args: argparse.Namespace) -> int:
     filters = Filters(args.article, args.source, args.since, args.until)
     check_request(args.question, args.k, args.retriever)
     if args.open is not None:
+        # Imported only here: subprocess and webbrowser are no part of a plain `qa ask`.
+        from qa.open_source import check_open
+
         check_open(args.open, args.k, args.question)
     session = Path(args.session) if getattr(args, "session", None) else None
     # A session file makes each question a turn: follow-ups read in its context.
@@ -117,6 +119,8 @@ def ask(args: argparse.Namespace) -> int:
         answer = answer_one(args.question)
         _print_answers([answer], args)
         if args.open is not None:
+            from qa.open_source import open_hit
+
             _say(open_hit(answer, args.open))
         return 0
     failures = 0
