@@ -23,6 +23,12 @@ class Paragraph:
     """The paragraph text, hard-wrapped lines joined with single spaces."""
     boilerplate: bool = False
     """Newsletter/donation appeal or page furniture: kept and citable, ranked below news."""
+    line: int | None = None
+    """1-based line of the source file where the paragraph's text starts (what `$EDITOR +N`
+    opens at); the record's line for JSONL; None where the file's lines mean nothing for
+    the text (HTML's extracted text, PDF)."""
+    page: int | None = None
+    """1-based page of a PDF the paragraph is on; None for every other format."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,23 @@ class Citation:
     article_id: int = 0
     """Store id of the article (`index.store.keys`; its row id in a one-store library), for
     opening it in the reader (`Library.article_paragraphs`). Not part of the JSON."""
+    line: int | None = None
+    """1-based line of the file where the paragraph starts (the JSONL record's line), as an
+    editor numbers lines; None where unknown (HTML, PDF, an index not rebuilt since)."""
+    page: int | None = None
+    """1-based page of a PDF the paragraph is on; None for other formats."""
 
     @classmethod
-    def of(cls, article: ArticleRef, paragraph: int, start: int, end: int) -> Citation:
+    def of(
+        cls,
+        article: ArticleRef,
+        paragraph: int,
+        start: int,
+        end: int,
+        *,
+        line: int | None = None,
+        page: int | None = None,
+    ) -> Citation:
         """The citation of characters [start, end) of one paragraph of `article`."""
         return cls(
             article=article.key,
@@ -54,17 +68,49 @@ class Citation:
             start=start,
             end=end,
             article_id=article.id,
+            line=line,
+            page=page,
         )
 
+    def place(self) -> str:
+        """Where in the file: "paragraph 3, line 12" (or ", page 2" in a PDF)."""
+        where = f"paragraph {self.paragraph}"
+        if self.page is not None:
+            where += f", page {self.page}"
+        if self.line is not None:
+            where += f", line {self.line}"
+        return where
+
     def label(self) -> str:
-        """One-line human form: title, source, date, paragraph and file."""
+        """One-line human form: title, source, date, paragraph and line, and file."""
         parts = [self.title]
         if self.source:
             parts.append(self.source)
         if self.published:
             parts.append(self.published)
-        parts.append(f"paragraph {self.paragraph}")
+        parts.append(self.place())
         return ", ".join(parts) + f" ({self.article})"
+
+    def web_url(self) -> str | None:
+        """The article's URL if it is one a browser may be sent to (http or https), else None.
+
+        The URL comes from the article itself: anything else (`file:`, `javascript:`, a
+        scheme that starts a program) is never opened, only shown.
+        """
+        url = (self.url or "").strip()
+        scheme, _, rest = url.partition("://")
+        if scheme.lower() not in ("http", "https") or not rest or len(url) > 2000:
+            return None
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+            return None
+        return url
+
+    def location(self) -> str:
+        """Where to check it: the web address, else the file (`path:line` when known)."""
+        url = self.web_url()
+        if url is not None:
+            return url
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +121,8 @@ class Citation:
             "url": self.url,
             "published": self.published,
             "paragraph": self.paragraph,
+            "line": self.line,
+            "page": self.page,
             "start": self.start,
             "end": self.end,
         }
@@ -157,7 +205,9 @@ class Answer:
 
 def citation_of(quote: QuoteRecord) -> Citation:
     """The quote's citation, as a passage is cited: its span is the content's."""
-    return Citation.of(quote.article, quote.paragraph, quote.start, quote.end)
+    return Citation.of(
+        quote.article, quote.paragraph, quote.start, quote.end, line=quote.line, page=quote.page
+    )
 
 
 def _span_json(span: TextSpan | None) -> dict[str, Any] | None:

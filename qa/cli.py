@@ -130,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="ranking method (default hybrid)",
     )
     ask.add_argument(
+        "--open",
+        type=int,
+        metavar="N",
+        help="then open hit N's source: its URL in the browser, else the file in $EDITOR "
+        "at the line, else print where it is",
+    )
+    ask.add_argument(
         "--session",
         metavar="FILE",
         type=_not_empty,
@@ -177,6 +184,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="skip files larger than N bytes (default 20 MB)",
+    )
+    watch = index_sub.add_parser(
+        "watch",
+        parents=[common],
+        help="keep the index up to date: re-index changed files within seconds (Ctrl-C stops)",
+    )
+    watch.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=_not_empty,
+        help="folders or files to add first (default: the library's folders)",
     )
     index_sub.add_parser(
         "status", parents=[common], help="articles, passages, model, size, last build"
@@ -311,6 +330,8 @@ def _interrupted_message(args: argparse.Namespace | None, what: str) -> str:
         return what  # stopped before the command was known: nothing was touched
     if args.command == "index" and getattr(args, "index_command", None) == "build":
         return "build interrupted; previous index kept"
+    if args.command == "index" and getattr(args, "index_command", None) == "watch":
+        return "stopped watching; the index holds the last completed build"
     return f"{what}; previous index kept"
 
 

@@ -42,9 +42,12 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
         return ask(args)
     if args.command == "index":
-        return {"build": index_build, "status": index_status, "verify": index_verify}[
-            args.index_command
-        ](args)
+        return {
+            "build": index_build,
+            "watch": index_watch,
+            "status": index_status,
+            "verify": index_verify,
+        }[args.index_command](args)
     if args.command == "eval":
         return run_eval(args)
     if args.command in ("quotes", "speakers"):
@@ -100,6 +103,11 @@ def ask(args: argparse.Namespace) -> int:
     # built on first use, or its model loaded.
     filters = Filters(args.article, args.source, args.since, args.until)
     check_request(args.question, args.k, args.retriever)
+    if args.open is not None:
+        # Imported only here: subprocess and webbrowser are no part of a plain `qa ask`.
+        from qa.open_source import check_open
+
+        check_open(args.open, args.k, args.question)
     session = Path(args.session) if getattr(args, "session", None) else None
     # A session file makes each question a turn: follow-ups read in its context.
     conversation: Conversation | None = None
@@ -118,7 +126,12 @@ def ask(args: argparse.Namespace) -> int:
         return answer
 
     if args.question != "-":
-        _print_answers([answer_one(args.question)], args)
+        answer = answer_one(args.question)
+        _print_answers([answer], args)
+        if args.open is not None:
+            from qa.open_source import open_hit
+
+            _say(open_hit(answer, args.open))
         return 0
     failures = 0
     answers = []
@@ -262,6 +275,14 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         print(render_result(result), end="")
     return 0
+
+
+def index_watch(args: argparse.Namespace) -> int:
+    """`qa index watch`: build, then re-index changes as they happen until Ctrl-C."""
+    from qa.watch import watch_library
+
+    library = _library(args)
+    return watch_library(library, [Path(p) for p in args.paths], show=show_build, say=_say)
 
 
 def index_status(args: argparse.Namespace) -> int:

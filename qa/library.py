@@ -286,7 +286,7 @@ def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
 
 def _citation(item: ScoredPassage) -> Citation:
     r = item.record
-    return Citation.of(r.article, r.ordinal, r.start, r.end)
+    return Citation.of(r.article, r.ordinal, r.start, r.end, line=r.line, page=r.page)
 
 
 def _highlights(item: ScoredPassage) -> tuple[Highlight, ...]:

@@ -43,6 +43,8 @@ def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
     for hit in answer.hits:
         # Everything from the article is escaped: it must not drive the terminal.
         lines.append(f"{hit.rank}. [{hit.score:.3f}] {visible(hit.citation.label())}")
+        # The web address or `file:line` to check it at (what `qa ask --open N` opens).
+        lines.append(f"   at: {visible(hit.citation.location())}")
         for other in hit.also_cited:
             lines.append(f"   also in: {visible(other.label())}")
         lines.append(_indent(_marked_text(hit, color), width))

@@ -20,9 +20,15 @@ from tui.widgets.question_input import QuestionInput
 from tui.widgets.turn import TurnView
 
 
-def make_app(index_dir: Path, **kwargs: object) -> QAApp:
-    """An app over `index_dir` sharing the session's model (loading it is the slow part)."""
-    return QAApp(Library(index_dir, embedder()), show_timings=False, **kwargs)  # type: ignore[arg-type]
+def make_app(index_dir: Path, *, watch: bool = False, **kwargs: object) -> QAApp:
+    """An app over `index_dir` sharing the session's model (loading it is the slow part).
+
+    Not watching its folders unless `watch`: tests that change a folder and rebuild
+    decide themselves when the index changes.
+    """
+    app = QAApp(Library(index_dir, embedder()), show_timings=False, **kwargs)  # type: ignore[arg-type]
+    app.chat.watch_library = watch
+    return app
 
 
 async def wait_until(

@@ -12,10 +12,12 @@ and page furniture stay in the index and stay citable, but are flagged to rank l
 
 from __future__ import annotations
 
+import bisect
 import email.utils
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from typing import Literal
 
 from index.models import Article, Paragraph
 
@@ -52,7 +54,18 @@ def normalise_newlines(text: str) -> str:
 def split_paragraphs(
     text: str, *, front_matter: bool = True, markdown: bool = False
 ) -> tuple[dict[str, str], list[tuple[int, str]]]:
-    """Front-matter metadata and the `(ordinal, text)` paragraphs of `text`.
+    """Front-matter metadata and the `(ordinal, text)` paragraphs of `text` (see
+    `located_paragraphs`, which also says on which line each starts)."""
+    metadata, located = located_paragraphs(text, front_matter=front_matter, markdown=markdown)
+    return metadata, [(ordinal, body) for ordinal, _, body in located]
+
+
+def located_paragraphs(
+    text: str, *, front_matter: bool = True, markdown: bool = False
+) -> tuple[dict[str, str], list[tuple[int, int, str]]]:
+    """Front-matter metadata and the `(ordinal, line, text)` paragraphs of `text`, `line`
+    being the 1-based line the paragraph starts on (lines as an editor counts them: a
+    CRLF or a lone CR ends one line, like an LF).
 
     With `markdown`, heading marks are stripped, and a level-1 heading that is the first
     paragraph provides the title when the front matter names none. Raises `TooManyLines`
@@ -67,10 +80,11 @@ def split_paragraphs(
     # Only a blank line *between* text switches to blocks: a trailing newline too many
     # must not merge a one-paragraph-per-line file into a single paragraph.
     block_mode = len(filled) < filled[-1] - filled[0] + 1
+    groups: list[tuple[int, int, list[str]]]
     if block_mode:
         groups = _blocks(lines)
     else:
-        groups = [(i, [lines[i]]) for i in filled]
+        groups = [(i, i, [lines[i]]) for i in filled]
 
     metadata: dict[str, str] = {}
     if front_matter:
@@ -78,7 +92,7 @@ def split_paragraphs(
         # leading run of `Key: value` lines.
         candidates = groups[:1] if block_mode else groups
         used = 0
-        for _, group in candidates:
+        for _, _, group in candidates:
             matches = [_KEY_VALUE.fullmatch(line) for line in group]
             if not all(matches):
                 break
@@ -90,17 +104,17 @@ def split_paragraphs(
             used += 1
         groups = groups[used:]
 
-    paragraphs: list[tuple[int, str]] = []
-    for ordinal, group in groups:
+    paragraphs: list[tuple[int, int, str]] = []
+    for ordinal, first_line, group in groups:
         parts = [line.strip() for line in group]
         if markdown:
             parts = [_strip_heading(part) for part in parts]
-        paragraphs.append((ordinal, " ".join(part for part in parts if part)))
+        paragraphs.append((ordinal, first_line + 1, " ".join(part for part in parts if part)))
     if markdown and "title" not in metadata and groups:
-        heading = _heading(groups[0][1][0]) if len(groups[0][1]) == 1 else None
+        heading = _heading(groups[0][2][0]) if len(groups[0][2]) == 1 else None
         if heading and heading[0] == 1 and heading[1]:
             metadata["title"] = heading[1]
-    return metadata, [(ordinal, text) for ordinal, text in paragraphs if text]
+    return metadata, [paragraph for paragraph in paragraphs if paragraph[2]]
 
 
 _FILLED_LINE = re.compile(r"^[^\S\n]*\S", re.MULTILINE)
@@ -129,17 +143,18 @@ def _check_density(text: str) -> None:
         raise too_many_lines(filled, len(text))
 
 
-def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
-    blocks: list[tuple[int, list[str]]] = []
+def _blocks(lines: list[str]) -> list[tuple[int, int, list[str]]]:
+    """(ordinal, index of its first line, lines) of each block of non-blank lines."""
+    blocks: list[tuple[int, int, list[str]]] = []
     current: list[str] = []
-    for line in lines:
+    for number, line in enumerate(lines):
         if line.strip():
             current.append(line)
         elif current:
-            blocks.append((len(blocks), current))
+            blocks.append((len(blocks), number - len(current), current))
             current = []
     if current:
-        blocks.append((len(blocks), current))
+        blocks.append((len(blocks), len(lines) - len(current), current))
     return blocks
 
 
@@ -304,14 +319,24 @@ def build_article(
     front_matter: bool = True,
     markdown: bool = False,
     notes: Iterable[str] = (),
+    lines: Literal["text"] | int | None = "text",
+    page_starts: Sequence[int] = (),
 ) -> Article:
     """An `Article` from raw text: paragraphs, boilerplate flags and merged metadata.
 
     Front matter in the text wins over `metadata` (what an HTML extractor or a JSON line
     gave), which wins over `fallback_title`. Dates are normalised to ISO; a date that cannot
     be read is dropped with a note rather than stored in a form date filters would misread.
+
+    Where each paragraph stands in the file (`Paragraph.line`): `lines="text"` when `text`
+    is the whole file, so its lines are the file's; a number when the whole text sits on
+    that line of the file (a JSONL record); None when the file's lines say nothing about
+    the text (extracted from HTML or PDF). `page_starts`, for paged text, holds the
+    1-based line of `text` each page starts on, ascending: a paragraph is on the page its
+    first line falls on.
     """
-    found, paragraphs = split_paragraphs(text, front_matter=front_matter, markdown=markdown)
+    found, located = located_paragraphs(text, front_matter=front_matter, markdown=markdown)
+    paragraphs = [(ordinal, body) for ordinal, _, body in located]
     merged: dict[str, str] = {k: v.strip() for k, v in (metadata or {}).items() if v and v.strip()}
     merged.update(found)
     all_notes = list(notes)
@@ -331,7 +356,16 @@ def build_article(
         key=key,
         path=path,
         title=merged.get("title") or fallback_title,
-        paragraphs=tuple(Paragraph(o, t, o in boilerplate) for o, t in paragraphs),
+        paragraphs=tuple(
+            Paragraph(
+                ordinal,
+                body,
+                ordinal in boilerplate,
+                line=first if lines == "text" else lines,
+                page=bisect.bisect_right(page_starts, first) if page_starts else None,
+            )
+            for ordinal, first, body in located
+        ),
         source=merged.get("source"),
         url=merged.get("url"),
         published=published,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from index.models import Article, Chunk
+from index.store.places import has_places
 
 # Paragraph text shared by this many articles of one source is page furniture.
 REPEATED_PARAGRAPH_ARTICLES = 3
@@ -194,6 +195,8 @@ def insert_files(conn: sqlite3.Connection, files: Sequence[FileToIndex], indexed
                         paragraph.ordinal,
                         paragraph.text,
                         READER_BOILERPLATE if paragraph.boilerplate else 0,
+                        paragraph.line,
+                        paragraph.page,
                     )
                 )
                 paragraph_id += 1
@@ -225,11 +228,20 @@ def insert_files(conn: sqlite3.Connection, files: Sequence[FileToIndex], indexed
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         articles,
     )
-    conn.executemany(
-        "INSERT INTO paragraphs (id, article_id, ordinal, text, boilerplate) "
-        "VALUES (?, ?, ?, ?, ?)",
-        paragraphs,
-    )
+    if has_places(conn):
+        conn.executemany(
+            "INSERT INTO paragraphs (id, article_id, ordinal, text, boilerplate, line, page) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            paragraphs,
+        )
+    else:
+        # A build always migrates first, so the columns are there; a schema without them
+        # is the one an older qa wrote (tests build one by shortening MIGRATIONS).
+        conn.executemany(
+            "INSERT INTO paragraphs (id, article_id, ordinal, text, boilerplate) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [row[:5] for row in paragraphs],
+        )
     conn.executemany(
         "INSERT INTO chunks (id, paragraph_id, kind, start, end, text_sha) "
         "VALUES (?, ?, ?, ?, ?, ?)",

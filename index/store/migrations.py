@@ -135,6 +135,18 @@ CREATE INDEX quotes_speaker_last ON quotes (speaker_last);
 UPDATE articles SET file_sha = '', file_mtime_ns = -1;
 """
 
+# Where each paragraph starts in its file (1-based line) and, for a PDF, its page: what a
+# citation needs to open the file at the paragraph (`$EDITOR +LINE`). NULL where unknown
+# (HTML) or not applicable. Like migration 2, it cannot read the files itself: it forgets
+# every file's recorded identity, so the next build reads each file again and writes
+# its paragraphs with their lines (vectors come from the embedding cache). Until then
+# an upgraded index answers as before, its citations without lines.
+_SCHEMA_3 = """
+ALTER TABLE paragraphs ADD COLUMN line INTEGER;
+ALTER TABLE paragraphs ADD COLUMN page INTEGER;
+UPDATE articles SET file_sha = '', file_mtime_ns = -1;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -145,6 +157,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Readable before: `qa ask` never reads quotes; `qa quotes` on an index without the
     # table says to run `qa index build` (index.store.quotes.QuoteReader).
     Migration(2, "quotes and their speakers", _SCHEMA_2, tables=("quotes",), readable_before=True),
+    # Readable before: the query path reads the columns only where they exist
+    # (index.store.places), and cites without a line until the next build.
+    Migration(3, "paragraph line and page", _SCHEMA_3, readable_before=True),
 )
 """In order, numbered 1, 2, ... without gaps; append, never edit a released entry."""
 

@@ -26,6 +26,7 @@ from index.models import TextSpan
 from index.store.dbfiles import load_damage
 from index.store.filters import ArticleFilter
 from index.store.migrations import MIGRATIONS
+from index.store.places import place_columns, place_or_none
 from index.store.queries import article_condition
 from index.store.records import ArticleRef
 from index.store.schema import (
@@ -101,6 +102,10 @@ class QuoteRecord:
     cue: TextSpan | None
     paragraph_id: int = 0
     """Store id of that paragraph (`index.store.keys`), for its chunks' stored vectors."""
+    line: int | None = None
+    """1-based line of the file where that paragraph starts, when known."""
+    page: int | None = None
+    """1-based page of a PDF that paragraph is on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +124,7 @@ _LIST_SQL = (
     "SELECT q.text, q.direct, p.ordinal, q.start, q.end, q.speaker, "
     "q.cue_paragraph, q.cue_start, q.cue_end, q.cue_text, "
     "q.mention_paragraph, q.mention_start, q.mention_end, q.mention_text, "
-    "a.id, a.key, a.path, a.title, a.source, a.url, a.published, q.paragraph_id "
+    "a.id, a.key, a.path, a.title, a.source, a.url, a.published, q.paragraph_id, {places} "
     "FROM quotes q JOIN articles a ON a.id = q.article_id "
     "JOIN paragraphs p ON p.id = q.paragraph_id WHERE "
 )
@@ -185,7 +190,7 @@ class QuoteReader:
         """Quotes of the articles `where` keeps, by `speaker` (full or last name) if given;
         newest article first, each article's in text order."""
         condition, params = article_condition(where or ArticleFilter())
-        sql = _LIST_SQL + condition
+        sql = _list_sql(self._conn) + condition
         if speaker is not None:
             key, last = speaker_keys(speaker)
             sql += _SPEAKER_SQL
@@ -234,7 +239,7 @@ def speaker_quotes(
     if not key:
         return []
     condition, params = article_condition(where or ArticleFilter())
-    sql = _LIST_SQL + condition
+    sql = _list_sql(conn) + condition
 
     def read(extra: str, values: tuple[str, ...]) -> list[QuoteRecord]:
         rows = conn.execute(f"{sql}{extra}{_LIST_ORDER} LIMIT {QUOTES_READ}", (*params, *values))
@@ -260,6 +265,11 @@ def _span(paragraph: int | None, start: int, end: int, text: str) -> TextSpan | 
     return None if paragraph is None else TextSpan(paragraph, start, end, text)
 
 
+def _list_sql(conn: sqlite3.Connection) -> str:
+    """The quotes' query, reading their paragraph's line and page where the schema has them."""
+    return _LIST_SQL.format(places=place_columns(conn, "p"))
+
+
 def _record(row: tuple, base: int = 0) -> QuoteRecord:
     (text, direct, ordinal, start, end, speaker, *spans) = row[:14]
     article_id, *cited = row[14:21]
@@ -274,6 +284,8 @@ def _record(row: tuple, base: int = 0) -> QuoteRecord:
         cue=_span(*spans[:4]),
         mention=_span(*spans[4:]),
         paragraph_id=row[21] + base,
+        line=place_or_none(row[22]),
+        page=place_or_none(row[23]),
     )
 
 

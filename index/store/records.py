@@ -51,6 +51,10 @@ class ChunkRecord:
     paragraph_text: str
     boilerplate: bool
     article: ArticleRef
+    line: int | None = None
+    """1-based line of the file where the paragraph starts, when known (`Paragraph.line`)."""
+    page: int | None = None
+    """1-based page of a PDF the paragraph is on."""
 
     @property
     def text(self) -> str:
@@ -72,6 +76,10 @@ class ParagraphEntry(NamedTuple):
     boilerplate: bool
     ordinal: int
     article: ArticleRef
+    line: int | None = None
+    """1-based line of the file where the paragraph starts, when known."""
+    page: int | None = None
+    """1-based page of a PDF the paragraph is on."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,8 @@ class ChunkLayout:
             paragraph_text=entry.text,
             boilerplate=entry.boilerplate,
             article=entry.article,
+            line=entry.line,
+            page=entry.page,
         )
 
 

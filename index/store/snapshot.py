@@ -24,6 +24,7 @@ from index.errors import IndexCorrupt, IndexUnavailable, ModelMismatch
 from index.store.dbfiles import load_damage
 from index.store.filters import ArticleFilter
 from index.store.keys import ROW_MASK, store_base, store_of
+from index.store.places import place_columns, place_or_none
 from index.store.queries import (
     ARTICLE_COUNTS_SQL,
     CHUNKS_OF_ARTICLES,
@@ -86,6 +87,8 @@ class IndexSnapshot:
             raise ValueError(f"{index_dir}: too many chunks for store ids (index.store.keys)")
         self._frequencies: dict[str, int] = {}
         self._layouts: dict[int, ParagraphEntry] = {}
+        self._places: str | None = None
+        """How this generation's paragraphs read their line and page (`index.store.places`)."""
         self._has_quotes: bool | None = None
         """Known once a question asks for quotes; a question that does not costs nothing."""
         # Shared by the threads of one process (the TUI asks from workers), like the snapshot.
@@ -286,11 +289,13 @@ class IndexSnapshot:
         base = self._base
         local = [pid - base for pid in paragraph_ids] if base else paragraph_ids
         marks = ",".join("?" * len(local))
+        if self._places is None:
+            self._places = place_columns(self._conn, "p")
         found = {
             row[0]: row[1:]
             for row in self._conn.execute(
-                "SELECT p.id, p.text, p.boilerplate, p.ordinal, a.id, a.key, a.path, a.title, "
-                "a.source, a.url, a.published FROM paragraphs p "
+                f"SELECT p.id, p.text, p.boilerplate, p.ordinal, {self._places}, a.id, a.key, "
+                "a.path, a.title, a.source, a.url, a.published FROM paragraphs p "
                 f"JOIN articles a ON a.id = p.article_id WHERE p.id IN ({marks})",
                 local,
             )
@@ -311,7 +316,7 @@ class IndexSnapshot:
         entries = {}
         first = 0
         for pid, last in zip(ordered, bounds.tolist(), strict=True):
-            text, flag, ordinal, article_id, *cited = found[pid]
+            text, flag, ordinal, line, page, article_id, *cited = found[pid]
             lowered = text.lower()
             entries[pid + base] = ParagraphEntry(
                 rows=table[first:last],
@@ -320,6 +325,8 @@ class IndexSnapshot:
                 boilerplate=bool(flag),
                 ordinal=ordinal,
                 article=ArticleRef(article_id + base, *cited),
+                line=place_or_none(line),
+                page=place_or_none(page),
             )
             first = last
         if len(self._layouts) + len(entries) > _LAYOUTS_KEPT:

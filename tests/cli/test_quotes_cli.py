@@ -42,7 +42,7 @@ ARTICLES = {
 
 QUOTE_KEYS = {"text", "direct", "citation", "speaker", "cue"}
 CITATION_KEYS = {"article", "path", "title", "source", "url", "published"}
-CITATION_KEYS |= {"paragraph", "start", "end"}
+CITATION_KEYS |= {"paragraph", "line", "page", "start", "end"}
 SPAN_KEYS = {"paragraph", "start", "end", "text"}
 DONATION_APPEAL = 9
 """The sample's paragraphs from here on are the publisher's appeal, not the news."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from library_fixtures import build, make_library
 from textual.pilot import Pilot
 from tui_support import ask, make_app, wait_ready, wait_until
@@ -17,6 +18,12 @@ from index.locations import default_index_dir
 from tui.screens.reader import ReaderScreen
 
 SIZE = (100, 34)
+
+
+@pytest.fixture(autouse=True)
+def home_holds_the_library(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cards show their file from `~`: with HOME at the test's folder, the same on every run."""
+    monkeypatch.setenv("HOME", str(isolated_home))
 
 
 def _app(home: Path):  # noqa: ANN202

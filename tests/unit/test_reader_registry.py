@@ -1,7 +1,8 @@
 """The reader registry: a format is one reader registered by suffix, found and read by it.
 
-What the next format (PDF) relies on: registering a binary reader makes discovery find its
-files and hands the reader the raw bytes, never refused as "binary file, not text".
+What PDF relies on, and the next binary format will: registering a binary reader makes
+discovery find its files and hands the reader the raw bytes, never refused as "binary
+file, not text". The stand-in format here is `.epub` (no reader of ours reads it).
 """
 
 from __future__ import annotations
@@ -46,56 +47,56 @@ class RecordingPdfReader:
 def test_built_in_formats_are_registered_by_suffix() -> None:
     text = {".txt", ".md", ".html", ".htm", ".jsonl"}
     # Feeds are bytes to feedparser, which reads their XML declaration itself.
-    feeds = {".rss", ".atom", ".xml"}
-    assert set(SUPPORTED_SUFFIXES) == text | feeds
+    binary = {".rss", ".atom", ".xml", ".pdf"}
+    assert set(SUPPORTED_SUFFIXES) == text | binary
     assert all(isinstance(READERS[suffix], TextReader) for suffix in text)
-    assert all(isinstance(READERS[suffix], BinaryReader) for suffix in feeds)
+    assert all(isinstance(READERS[suffix], BinaryReader) for suffix in binary)
     assert READERS[".html"] is READERS[".htm"]
     assert READERS[".html"].declared_charset  # type: ignore[union-attr] - a TextReader, above
 
 
-def test_without_a_reader_a_pdf_is_passed_over_and_refused(tmp_path: Path) -> None:
-    (tmp_path / "report.pdf").write_bytes(PDF)
+def test_without_a_reader_a_binary_format_is_passed_over_and_refused(tmp_path: Path) -> None:
+    (tmp_path / "report.epub").write_bytes(PDF)
     assert list(discover_files(tmp_path)) == []
     with pytest.raises(UnreadableFile) as caught:
-        read_articles(tmp_path / "report.pdf", tmp_path)
-    assert caught.value.reason == "unsupported file type .pdf"
+        read_articles(tmp_path / "report.epub", tmp_path)
+    assert caught.value.reason == "unsupported file type .epub"
 
 
 def test_a_registered_binary_reader_gets_its_files_raw_bytes(
     tmp_path: Path, registered: Callable[[Reader], None]
 ) -> None:
     pdf_reader = RecordingPdfReader()
-    registered(BinaryReader((".pdf",), pdf_reader.read))
+    registered(BinaryReader((".epub",), pdf_reader.read))
     (tmp_path / "notes.txt").write_text("The ferry runs hourly in summer.\n", encoding="utf-8")
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "Report.PDF").write_bytes(PDF)
+    (tmp_path / "sub" / "Report.EPUB").write_bytes(PDF)
 
-    assert ".pdf" in SUPPORTED_SUFFIXES
+    assert ".epub" in SUPPORTED_SUFFIXES
     found = list(discover_files(tmp_path))
-    assert found == [tmp_path / "notes.txt", tmp_path / "sub" / "Report.PDF"]
-    [article] = read_articles(tmp_path / "sub" / "Report.PDF", tmp_path)
+    assert found == [tmp_path / "notes.txt", tmp_path / "sub" / "Report.EPUB"]
+    [article] = read_articles(tmp_path / "sub" / "Report.EPUB", tmp_path)
     # Exactly the file's bytes: no "binary file, not text", no decoding, no newline changes.
     assert pdf_reader.received == [PDF]
-    assert article.key == "sub/Report.PDF"
-    assert article.path == str(tmp_path / "sub" / "Report.PDF")
+    assert article.key == "sub/Report.EPUB"
+    assert article.path == str(tmp_path / "sub" / "Report.EPUB")
     # A named file is taken too, and the refusal lists the new suffix among the supported.
-    assert list(discover_files(tmp_path / "sub" / "Report.PDF")) == [
-        tmp_path / "sub" / "Report.PDF"
+    assert list(discover_files(tmp_path / "sub" / "Report.EPUB")) == [
+        tmp_path / "sub" / "Report.EPUB"
     ]
     (tmp_path / "letter.docx").write_bytes(b"PK\x03\x04")
     [refused] = list(discover_files(tmp_path / "letter.docx"))
     assert refused == Skipped(
         str(tmp_path / "letter.docx"),
-        "unsupported file type (supported: .atom, .htm, .html, .jsonl, .md, .pdf, .rss, .txt, "
-        ".xml)",
+        "unsupported file type (supported: .atom, .epub, .htm, .html, .jsonl, .md, .pdf, .rss, "
+        ".txt, .xml)",
     )
 
 
 def test_text_suffixes_still_refuse_binary_bytes_when_a_binary_reader_exists(
     tmp_path: Path, registered: Callable[[Reader], None]
 ) -> None:
-    registered(BinaryReader((".pdf",), RecordingPdfReader().read))
+    registered(BinaryReader((".epub",), RecordingPdfReader().read))
     disguised = tmp_path / "report.txt"
     disguised.write_bytes(PDF)
     with pytest.raises(UnreadableFile) as caught:
@@ -109,15 +110,15 @@ def test_a_binary_reader_that_fails_is_that_files_skip_line(
     def broken(data: bytes, file: ArticleFile) -> list[Article]:
         raise ValueError(f"bad xref table in {data[:8]!r}")
 
-    registered(BinaryReader((".pdf",), broken))
-    (tmp_path / "broken.pdf").write_bytes(PDF)
+    registered(BinaryReader((".epub",), broken))
+    (tmp_path / "broken.epub").write_bytes(PDF)
     with pytest.raises(UnreadableFile) as caught:
-        read_articles(tmp_path / "broken.pdf", tmp_path)
+        read_articles(tmp_path / "broken.epub", tmp_path)
     # The type only: the message may quote the file's content.
     assert caught.value.reason == "could not be read (ValueError)"
-    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "empty.epub").write_bytes(b"")
     with pytest.raises(UnreadableFile) as caught:
-        read_articles(tmp_path / "empty.pdf", tmp_path)
+        read_articles(tmp_path / "empty.epub", tmp_path)
     assert caught.value.reason == "empty file"
 
 
@@ -138,7 +139,7 @@ def test_a_registered_text_reader_gets_decoded_text(
 
 def test_one_suffix_has_one_reader(registered: Callable[[Reader], None]) -> None:
     with pytest.raises(ValueError, match="already have a reader"):
-        registered(BinaryReader((".pdf", ".md"), RecordingPdfReader().read))
-    assert ".pdf" not in SUPPORTED_SUFFIXES  # refused whole, not half registered
+        registered(BinaryReader((".epub", ".md"), RecordingPdfReader().read))
+    assert ".epub" not in SUPPORTED_SUFFIXES  # refused whole, not half registered
     with pytest.raises(ValueError, match="lower case"):
-        registered(BinaryReader((".PDF",), RecordingPdfReader().read))
+        registered(BinaryReader((".EPUB",), RecordingPdfReader().read))

@@ -39,12 +39,15 @@ def unreadable_reason(path: Path) -> str:
 
 
 def test_contract_constants() -> None:
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".html", ".htm", ".jsonl", ".rss", ".atom", ".xml"}
+    assert SUPPORTED_SUFFIXES == {
+        *(".txt", ".md", ".html", ".htm", ".jsonl"),
+        *(".rss", ".atom", ".xml", ".pdf"),
+    }
     assert DEFAULT_MAX_BYTES == 20_000_000
 
 
 def test_discovery_is_sorted_recursive_and_ignores_hidden_and_other_files(tmp_path: Path) -> None:
-    for name in ["b.txt", "a.md", "sub/c.html", "sub/d.jsonl", "z.HTM", "notes.pdf", "e.txt~"]:
+    for name in ["b.txt", "a.md", "sub/c.html", "sub/d.jsonl", "z.HTM", "notes.docx", "e.txt~"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x", encoding="utf-8")
     for hidden in [".hidden.txt", ".git/config.txt"]:
@@ -63,8 +66,8 @@ def test_a_single_file_root(tmp_path: Path) -> None:
     article = tmp_path / "one.txt"
     article.write_text("Hello.", encoding="utf-8")
     assert discovered(article) == [article]
-    other = tmp_path / "scan.pdf"
-    other.write_bytes(b"%PDF-1.4")
+    other = tmp_path / "scan.tiff"
+    other.write_bytes(b"II*\x00")
     [skipped] = discovered(other)
     assert isinstance(skipped, Skipped) and skipped.reason.startswith("unsupported file type")
 

@@ -4,23 +4,29 @@ A turn locks the question box until its answer or its error arrives (and Escape 
 up waiting); answers arrive as messages from a thread worker and any that no longer
 belong to the current turn are dropped. A question asked while the model is still
 loading waits in the transcript and goes ahead as soon as the library is ready.
+
+Once the library is ready, a worker watches its folders (`index.build.watch`): a change
+is indexed within seconds and announced ("library updated: 1 article added"), and the
+next question is answered from the new generation.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 
 from qa import QAError
 from qa.conversation import Conversation
 from tui.app import QAApp
 from tui.messages import AnswerFailed, AnswerReady
-from tui.state import BuildState, LibraryState
+from tui.state import READY, BuildState, LibraryState
 from tui.transcript import Turn, describe_filters
 from tui.widgets.keys_footer import KeysFooter
 from tui.widgets.question_input import QuestionInput
@@ -31,7 +37,7 @@ from tui.widgets.welcome import Welcome
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from qa import Filters, Library
+    from qa import Filters, IndexInfo, Library
 
 PASSAGES_PER_ANSWER = 5
 PLACEHOLDER = "Ask a question (Enter) · /article NAME to filter · F1 for help"
@@ -52,6 +58,7 @@ class ChatScreen(Screen[None]):
         default_dir: Path | None = None,
         show_timings: bool = True,
         show_scores: bool = True,
+        watch_library: bool = True,
     ) -> None:
         super().__init__()
         self.turns: list[Turn] = []
@@ -66,6 +73,11 @@ class ChatScreen(Screen[None]):
         self.show_scores = show_scores
         self._started: set[int] = set()
         self._default_dir = default_dir
+        self.watch_library = watch_library
+        """Re-index the library's folders as they change, while the chat is open."""
+        self._stop_watching: threading.Event | None = None
+        self.watching = False
+        """True once changes to the library's folders are seen (a worker watches them)."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self._default_dir, id="status")
@@ -88,12 +100,68 @@ class ChatScreen(Screen[None]):
     def _library_changed(self, state: LibraryState) -> None:
         self.query_one(StatusLine).show(library=state)
         self.query_one(Welcome).show(state)
+        if state.phase == READY and self.watch_library and self._stop_watching is None:
+            self._start_watching()
         if state.settled and self.current is not None and self.current not in self._started:
             self._start_answer(self.turns[self.current - 1])
 
     def _build_changed(self, state: BuildState | None) -> None:
         if state is not None:
             self.query_one(StatusLine).show(build=state)
+
+    # -- watching the library's folders -------------------------------------------------
+
+    class LibraryUpdated(Message):
+        """A build the watch started has committed changes (`summary`), or failed."""
+
+        def __init__(self, summary: str, info: IndexInfo | None = None) -> None:
+            super().__init__()
+            self.summary = summary
+            self.info = info
+
+    class WatchStarted(Message):
+        """The library's folders are watched from now on."""
+
+    def _start_watching(self) -> None:
+        library = self.library
+        if library is not None:
+            self._stop_watching = threading.Event()
+            self.watch_in_thread(library, self._stop_watching)
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def watch_in_thread(self, library: Library, stop: threading.Event) -> None:
+        """Re-index changes as they come (`index.build.watch`); each committed build with
+        changes becomes one "library updated" notice."""
+        from qa import BuildReport
+        from qa.watch import Watching, library_changes, updated_summary
+
+        try:
+            for event in library_changes(library, stop):
+                if isinstance(event, Watching):
+                    self.post_message(self.WatchStarted())
+                elif isinstance(event, BuildReport):
+                    summary = updated_summary(event.added, event.updated, event.removed)
+                    if summary is not None:
+                        self.post_message(self.LibraryUpdated(summary, library.info()))
+        except QAError as error:
+            self.post_message(self.LibraryUpdated(f"not watching the library: {error}"))
+        except Exception as error:  # noqa: BLE001 - one notice, no traceback
+            message = f"not watching the library: {type(error).__name__}: {error}"
+            self.post_message(self.LibraryUpdated(message))
+
+    def on_chat_screen_watch_started(self, message: WatchStarted) -> None:
+        self.watching = True
+
+    def on_chat_screen_library_updated(self, message: LibraryUpdated) -> None:
+        if message.info is None:
+            self.notify(message.summary, severity="warning")
+            return
+        self.app.library_state = self.app.library_state.to(READY, info=message.info)
+        self.notify(message.summary, title="Library updated")
+
+    def on_unmount(self) -> None:
+        if self._stop_watching is not None:
+            self._stop_watching.set()
 
     # -- asking -----------------------------------------------------------------------
 
@@ -281,6 +349,18 @@ class ChatScreen(Screen[None]):
             from tui.screens.reader import ReaderScreen
 
             self.app.push_screen(ReaderScreen(library, message.hit))
+
+    def action_open_source(self) -> None:
+        """Open the focused card's source: its web page, else its file in $EDITOR at the
+        line, else the reader at the paragraph (`tui.opening`)."""
+        card = self.focused
+        if not isinstance(card, AnswerCard):
+            self.notify("move to a card first (Tab), then open its source (o)")
+            return
+        from tui.opening import open_cited_source
+
+        hit = card.hit
+        open_cited_source(self, hit, in_reader=lambda: self.post_message(AnswerCard.Opened(hit)))
 
     def on_answer_card_copy_requested(self, message: AnswerCard.CopyRequested) -> None:
         self.app.copy_citation(message.hit)

@@ -19,7 +19,7 @@ from qa import Hit, Library, QAError
 from tui.app import QAApp
 from tui.plain import plain, plain_spans
 from tui.widgets.keys_footer import KeysFooter
-from tui.widgets.turn import HIGHLIGHT
+from tui.widgets.turn import HIGHLIGHT, source_line
 
 PASSAGE = "on $accent-muted"
 
@@ -27,6 +27,7 @@ PASSAGE = "on $accent-muted"
 class ReaderScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back to chat"),
+        Binding("o", "open_source", "Open source"),
         Binding("c", "copy", "Copy citation"),
     ]
 
@@ -54,7 +55,9 @@ class ReaderScreen(Screen[None]):
         c = self.hit.citation
         meta = " · ".join(part for part in (c.source, c.published, c.article) if part)
         yield Static(
-            Content.assemble(plain(c.title, "bold"), "\n", plain(meta, "$text-muted")),
+            Content.assemble(
+                plain(c.title, "bold"), "\n", plain(meta, "$text-muted"), "\n", source_line(c)
+            ),
             id="reader-title",
         )
         with VerticalScroll(id="reader-body"):
@@ -132,3 +135,9 @@ class ReaderScreen(Screen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_citation(self.hit)
+
+    def action_open_source(self) -> None:
+        """The web page, else the file in $EDITOR at the line; else say where it is."""
+        from tui.opening import open_cited_source
+
+        open_cited_source(self, self.hit)

@@ -2,13 +2,15 @@
 
 A who-said-what question's answer shows the speaker's quotes first, as quote cards
 (speaker, date, source, the words, the cue). Cards are focusable so the keyboard can
-walk them (Up/Down), open one (Enter: the reader at the cited paragraph) or copy its
-citation (c); a click opens it too. Styles name theme variables only, so light and dark
-themes both read well.
+walk them (Up/Down), open one (Enter: the reader at the cited paragraph), open its
+source (o: the web page, else the file in $EDITOR at the line) or copy its citation (c);
+a click opens it too. Every card shows where its source is (URL, or `path:line`).
+Styles name theme variables only, so light and dark themes both read well.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -25,7 +27,7 @@ from tui.transcript import Turn, describe_filters
 
 if TYPE_CHECKING:
     from index.store.quotes import QuoteRecord
-    from qa import Answer, Hit
+    from qa import Answer, Citation, Hit
 
 BAR_CELLS = 8
 HIGHLIGHT = "bold $text-warning on $warning-muted"
@@ -50,6 +52,8 @@ class AnswerCard(Widget, can_focus=True):
 
     BINDINGS = [
         Binding("enter", "open", "Open in reader"),
+        # The chat screen's action (the command palette's "Open" calls it too).
+        Binding("o", "screen.open_source", "Open source"),
         Binding("c", "copy", "Copy citation"),
         Binding("up", "step(-1)", "Previous card", show=False),
         Binding("down", "step(1)", "Next card", show=False),
@@ -82,7 +86,7 @@ class AnswerCard(Widget, can_focus=True):
         c = hit.citation
         filled, empty = score_bar(hit.score, self.best_score) if self.show_score else ("", "")
         meta = [part for part in (c.source, c.published) if part]
-        meta += [f"paragraph {c.paragraph}", c.article]
+        meta += [c.place(), c.article]
         header = Content.assemble(
             (f" {hit.rank} ", "bold reverse $text-accent"),
             " ",
@@ -92,7 +96,7 @@ class AnswerCard(Widget, can_focus=True):
             plain(c.title, "bold"),
             ("  (appeal / boilerplate)" if hit.boilerplate else "", "italic $text-muted"),
         )
-        lines = [header, plain(" · ".join(meta), "$text-muted")]
+        lines = [header, plain(" · ".join(meta), "$text-muted"), source_line(c)]
         for other in hit.also_cited:
             lines.append(plain(f"also in: {other.label()}", "$text-muted"))
         lines.append(highlighted_passage(hit))
@@ -138,18 +142,29 @@ class QuoteCard(AnswerCard):
         quote = self.quote
         c = self.hit.citation
         meta = [part for part in (c.published, c.source, c.title) if part]
-        meta += [f"paragraph {c.paragraph}", c.article]
+        meta += [c.place(), c.article]
         said = plain(f"“{quote.text}”") if quote.direct else plain(f"(reported) {quote.text}")
         lines = [
             Content.assemble(
                 (" “ ", "bold reverse $text-accent"), " ", plain(quote.speaker or "someone", "bold")
             ),
             plain(" · ".join(meta), "$text-muted"),
+            source_line(c),
             said,
         ]
         if quote.cue is not None:
             lines.append(plain(f"cue: {quote.cue.text}", "italic $text-muted"))
         return Content("\n").join(lines)
+
+
+def source_line(citation: Citation) -> Content:
+    """Where the source is: the web address, else `path:line` (what `o` opens), a path
+    under the home folder written from `~` as a shell would take it."""
+    where = citation.location()
+    home = os.path.expanduser("~").rstrip("/")
+    if citation.web_url() is None and home and where.startswith(home + "/"):
+        where = "~" + where[len(home) :]
+    return plain(f"at {where}", "italic $text-muted")
 
 
 def quote_hit(quote: QuoteRecord) -> Hit:
@@ -251,7 +266,7 @@ def answer_line(answer: Answer, show_timings: bool) -> Content:
         plain_spans(top.best_sentence.strip()),
         " ",
         ("[1]", "bold $text-accent"),
-        plain(f" ({top.citation.title}, paragraph {top.citation.paragraph})", "$text-muted"),
+        plain(f" ({top.citation.title}, {top.citation.place()})", "$text-muted"),
     ]
     if show_timings:
         parts.append((f"  {answer.seconds * 1000:.0f} ms", "$text-muted"))

@@ -36,6 +36,7 @@ def read_html(text: str, file: ArticleFile, notes: list[str]) -> list[Article]:
         metadata=metadata,
         front_matter=False,
         notes=notes,
+        lines=None,  # the extracted text's lines are not the page source's
     )
     if not article.paragraphs:
         raise UnreadableFile(file.shown, "no text found in the HTML page")

@@ -24,8 +24,12 @@ def read_jsonl(text: str, file: ArticleFile, notes: list[str]) -> list[Article]:
     # Many tiny records cost like many tiny lines (see `allowed_paragraphs`).
     allowed = allowed_paragraphs(len(text))
     paragraphs = 0
+    # Citations point an editor at the record's line: every paragraph of a record is on it.
+    line_number, counted_to = 1, 0
     # One line at a time: a list of every line of a file of millions was gigabytes.
     for match in _LINE.finditer(text):
+        line_number += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
         line = match.group()
         if not line.strip():
             continue
@@ -55,6 +59,7 @@ def read_jsonl(text: str, file: ArticleFile, notes: list[str]) -> list[Article]:
                 fallback_title=f"{file.fallback_title} #{number}",
                 metadata=metadata,
                 front_matter=False,
+                lines=line_number,
             )
         except TooManyLines:
             problems["too many short lines"] += 1
