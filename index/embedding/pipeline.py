@@ -22,8 +22,8 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,16 +43,41 @@ _POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
+class EmbedJob:
+    """One text the model reads, with the parts of it whose vectors come from that pass."""
+
+    sha: str
+    """The cache key of the text's own vector."""
+    text: str
+    parts: tuple[tuple[str, int, int], ...] = ()
+    """(cache key, start, end): characters of `text` pooled from its pass (sentences)."""
+    tokens: int = 0
+    """Word pieces the model reads (set when the job is handed over)."""
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.sha, *(key for key, _, _ in self.parts)]
+
+
+@dataclass(frozen=True)
 class EmbedProgress:
     done: int
     total: int
     rate: float
     """Texts embedded per second since the first job started."""
+    eta_seconds: float | None = None
+    """Time left, from the word pieces left and the pieces per second so far: a text's
+    cost follows its length, and jobs run shortest first, so a count of texts would
+    promise the long ones at the short ones' pace."""
 
 
 @dataclass(frozen=True)
 class _Encoded:
+    texts: int
+    tokens: int
+    """Texts and word pieces the model read."""
     shas: list[str]
+    """Keys of every vector: the texts', then their parts'."""
     vectors: np.ndarray
 
 
@@ -66,7 +91,7 @@ class _JobDone:
 
 
 class EmbeddingPipeline:
-    """Texts in (`add`), cached vectors out; `finish` waits for the rest, with progress.
+    """Jobs in (`add`), cached vectors out; `finish` waits for the rest, with progress.
 
     Use as a context manager: leaving it stops and joins the worker, whatever happened.
     """
@@ -84,8 +109,11 @@ class EmbeddingPipeline:
         self._cancel = cancel
         self._reuse = reuse
         self._seen: set[str] = set()
-        self._pending: dict[str, str] = {}
-        self._jobs: queue.Queue[list[tuple[str, str]] | None] = queue.Queue()
+        self._pending: dict[str, EmbedJob] = {}
+        self._jobs: queue.Queue[list[EmbedJob] | None] = queue.Queue()
+        self.tokens_submitted = 0
+        self.tokens_done = 0
+        """Word pieces of the texts handed to the model, and of those cached so far."""
         self._results: queue.Queue[_Encoded | _Failed | _JobDone] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,12 +131,17 @@ class EmbeddingPipeline:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add(self, texts: dict[str, str]) -> None:
-        """Queue texts (text_sha -> text) for embedding; known ones are skipped."""
-        for sha, text in texts.items():
-            if sha not in self._seen:
-                self._seen.add(sha)
-                self._pending[sha] = text
+    def add(self, jobs: Iterable[EmbedJob]) -> None:
+        """Queue texts for embedding; known ones are skipped."""
+        for job in jobs:
+            if self._seen.issuperset(job.keys):
+                continue
+            self._seen.update(job.keys)
+            # The same passage text elsewhere may hold other sentences: one pass, all parts.
+            known = self._pending.get(job.sha)
+            if known is not None:
+                job = replace(job, parts=tuple(dict.fromkeys(known.parts + job.parts)))
+            self._pending[job.sha] = job
         self._collect(block=False)
         if self._in_flight == 0 and len(self._pending) >= MIN_JOB_TEXTS:
             self._submit()
@@ -135,25 +168,36 @@ class EmbeddingPipeline:
     def _progress(self) -> EmbedProgress:
         elapsed = time.monotonic() - self._started if self._started else 0.0
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        return EmbedProgress(self.done, self.submitted + len(self._pending), rate)
+        eta = None
+        if self.tokens_done and elapsed > 0 and not self._pending:
+            eta = (self.tokens_submitted - self.tokens_done) * elapsed / self.tokens_done
+        return EmbedProgress(self.done, self.submitted + len(self._pending), rate, eta)
 
     def _submit(self) -> None:
         if not self._pending:
             return
-        items = list(self._pending.items())
+        items = list(self._pending.values())
         self._pending.clear()
         if self._reuse:
-            have = stored_shas(self._conn, self._embedder.model_id, [sha for sha, _ in items])
-            items = [item for item in items if item[0] not in have]
+            keys = [key for job in items for key in job.keys]
+            have = stored_shas(self._conn, self._embedder.model_id, keys)
+            items = [job for job in items if not have.issuperset(job.keys)]
         if not items:
             return
-        items.sort(key=lambda item: len(item[1]))
+        # Counted here, on the build's thread, while the worker runs the model.
+        counts = self._embedder.count_tokens([job.text for job in items])
+        items = [
+            replace(job, tokens=count + 2)  # [CLS] and [SEP]
+            for job, count in zip(items, counts, strict=True)
+        ]
+        items.sort(key=lambda job: job.tokens)
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="embed", daemon=True)
             self._thread.start()
         if self._started is None:
             self._started = time.monotonic()
         self.submitted += len(items)
+        self.tokens_submitted += sum(job.tokens for job in items)
         self._in_flight += 1
         self._jobs.put(items)
 
@@ -195,7 +239,8 @@ class EmbeddingPipeline:
                     for sha, vector in zip(result.shas, result.vectors, strict=True)
                 ],
             )
-        self.done += len(result.shas)
+        self.done += result.texts
+        self.tokens_done += result.tokens
 
     def restore_durability(self) -> None:
         """Back to fsynced commits, for the commit that follows."""
@@ -212,26 +257,32 @@ class EmbeddingPipeline:
                 if self._stop.is_set():
                     return
                 try:
-                    vectors = self._embedder.encode(
-                        [text for _, text in group], batch_size=EMBED_BATCH
+                    own, parts = self._embedder.encode_spans(
+                        [job.text for job in group],
+                        [[(start, end) for _, start, end in job.parts] for job in group],
+                        batch_size=EMBED_BATCH,
                     )
+                    vectors = np.concatenate([own, *(p for p in parts if len(p))])
                     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
                 except BaseException as error:  # noqa: BLE001 - re-raised by the build thread
                     self._results.put(_Failed(error))
                     return
-                self._results.put(_Encoded([sha for sha, _ in group], vectors))
+                keys = [job.sha for job in group]
+                keys += [key for job in group for key, _, _ in job.parts]
+                tokens = sum(job.tokens for job in group)
+                self._results.put(_Encoded(len(group), tokens, keys, vectors))
             self._results.put(_JobDone())
 
 
-def _groups(items: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
-    group: list[tuple[str, str]] = []
+def _groups(items: list[EmbedJob]) -> Iterator[list[EmbedJob]]:
+    group: list[EmbedJob] = []
     chars = 0
     for item in items:
-        if group and (len(group) >= GROUP_TEXTS or chars + len(item[1]) > GROUP_CHARS):
+        if group and (len(group) >= GROUP_TEXTS or chars + len(item.text) > GROUP_CHARS):
             yield group
             group, chars = [], 0
         group.append(item)
-        chars += len(item[1])
+        chars += len(item.text)
     if group:
         yield group
 

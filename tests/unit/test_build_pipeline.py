@@ -159,6 +159,14 @@ class FailingEmbedder:
             raise RuntimeError("model fell over")
         return self.inner.encode(texts, batch_size=batch_size)
 
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise RuntimeError("model fell over")
+        return self.inner.encode_spans(texts, spans, batch_size=batch_size)
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
 
