@@ -79,7 +79,7 @@ def eta_errors(events: list[tuple[float, float, float | None]]) -> list[float]:
     return errors
 
 
-def measure(folder: Path, work: Path, rounds: int) -> dict:
+def measure(folder: Path, work: Path, rounds: int, keep: bool = False) -> dict:
     import numpy as np
 
     from index.build.events import BuildProgress, BuildReport
@@ -113,7 +113,8 @@ def measure(folder: Path, work: Path, rounds: int) -> dict:
         builds.append((time.perf_counter() - started, time.process_time() - cpu))
         errors += eta_errors(events)
         raws.append(raw())
-        shutil.rmtree(index_dir, ignore_errors=True)
+        if not (keep and round_ == rounds - 1):
+            shutil.rmtree(index_dir, ignore_errors=True)
     assert report is not None
 
     def ratios(column: int) -> list[float]:
@@ -185,6 +186,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--eval", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the last index (to eval it)")
     args = parser.parse_args(argv)
     if args.library == "squad":
         folder = squad_articles(args.eval)
@@ -192,7 +194,7 @@ def main(argv: list[str]) -> int:
         folder = args.work / f"abstracts-{args.count}"
         if not folder.is_dir():
             abstracts(args.eval, args.count, folder)
-    print(json.dumps(measure(folder, args.work / args.library, args.rounds)))
+    print(json.dumps(measure(folder, args.work / args.library, args.rounds, args.keep)))
     return 0
 
 
