@@ -6,7 +6,7 @@ splits them) show whether a difference holds on articles it was not looked at on
 question is asked once, through `qa.evaluate.evaluate`; the whole set's figures are
 the halves' combined by question count (highlights by top-1 gold hits).
 
-    python bench/split_eval.py --index DIR --set /work/shared/eval/squad_dev_v1.1
+    python bench/split_eval.py --index DIR --set /work/shared/eval/squad_dev_v1.1 [--every N]
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--set", type=Path, required=True, help="folder with questions.jsonl")
+    parser.add_argument("--every", type=int, default=1, help="only every n-th question")
     args = parser.parse_args(argv)
-    questions = load_questions(args.set / "questions.jsonl")
+    questions = load_questions(args.set / "questions.jsonl")[:: max(1, args.every)]
     articles = [path.name for path in (args.set / "articles").glob("*.txt")]
     library = Library.open(args.index)
     results = {name: evaluate(library, part) for name, part in halves(questions, articles).items()}

@@ -82,7 +82,7 @@ def test_pooled_keys_follow_the_passage_not_just_the_sentence() -> None:
 def test_the_eta_counts_word_pieces_not_texts(tmp_path: Path) -> None:
     model = embedder()
     short = [f"Item {n} was filed." for n in range(300)]
-    long = [" ".join([PARAGRAPH] * 3).replace("Monday", f"day {n}") for n in range(20)]
+    long = [" ".join([PARAGRAPH] * 3).replace("Monday", f"day {n}") for n in range(100)]
     conn = connect(tmp_path, create=True)
     jobs = [EmbedJob(text_sha(text), text) for text in short + long]
     started = time.monotonic()
@@ -90,11 +90,13 @@ def test_the_eta_counts_word_pieces_not_texts(tmp_path: Path) -> None:
         line.add(jobs)
         events = [(time.monotonic() - started, p) for p in line.finish()]
         assert line.tokens_done == line.tokens_submitted
-        assert line.tokens_done == sum(model.count_tokens(short + long)) + 2 * len(jobs)
+        pieces = [min(count, model.max_tokens) + 2 for count in model.count_tokens(short + long)]
+        assert line.tokens_done == sum(pieces)
     conn.close()
     # The short texts run first: once they are done, most texts are but most of the
-    # work is not, and the ETA must say so rather than promise the end.
-    elapsed, midway = next((t, p) for t, p in events if 0.5 <= p.done / p.total < 1)
-    assert midway.eta_seconds is not None
-    assert midway.eta_seconds > elapsed
+    # work is not, and the ETA must say more than the texts left at the pace so far.
+    elapsed, first = next((t, p) for t, p in events if p.done)
+    assert first.done <= len(short) and first.eta_seconds is not None
+    by_texts = elapsed * (first.total - first.done) / first.done
+    assert first.eta_seconds > 1.5 * by_texts
     assert events[-1][1].eta_seconds == 0
