@@ -100,3 +100,14 @@ def test_the_eta_counts_word_pieces_not_texts(tmp_path: Path) -> None:
     by_texts = elapsed * (first.total - first.done) / first.done
     assert first.eta_seconds > 1.5 * by_texts
     assert events[-1][1].eta_seconds == 0
+
+
+def test_torch_pools_sentences_as_the_onnx_backend_does() -> None:
+    from index.embedding.embed import load_embedder
+
+    onnx, torch = embedder(), load_embedder(backend="torch")
+    spans = [[(0, 73), (74, 137)]]
+    onnx_own, onnx_parts = onnx.encode_spans([PARAGRAPH], spans)
+    torch_own, torch_parts = torch.encode_spans([PARAGRAPH], spans)
+    np.testing.assert_allclose(torch_own, onnx_own, atol=1e-4)
+    np.testing.assert_allclose(torch_parts[0], onnx_parts[0], atol=1e-4)
