@@ -108,8 +108,10 @@ class _Paragraphs:
             forms += [word, capital, word + ".", capital + ".", word + ".\n"]
         self.forms = np.array(forms, dtype=object)
 
-    def make(self, rng: np.random.Generator, count: int) -> list[str]:
-        lengths = rng.integers(40, 80, size=count)
+    def make(
+        self, rng: np.random.Generator, count: int, words: tuple[int, int] = (40, 80)
+    ) -> list[str]:
+        lengths = rng.integers(*words, size=count)
         total = int(lengths.sum())
         picks = np.searchsorted(self.cdf, rng.random(total), side="right")
         picks = np.minimum(picks, len(self.cdf) - 1)
@@ -365,6 +367,21 @@ def _chunk_texts(index_dir: Path, chunk_ids: list[int]) -> dict[int, str]:
         return {int(i): text for i, text in rows}
     finally:
         conn.close()
+
+
+def write_abstracts(folder: Path, count: int, vocabulary: list[str], seed: int = 0) -> None:
+    """`count` one-paragraph articles of ~200 words (a SciFact-sized library at 5,000).
+
+    Words come from `vocabulary`, most frequent first (real words tokenise like real
+    text: made-up ones cost the model ~2x the word pieces); every abstract is new text,
+    so no passage or sentence is shared and nothing is embedded once for two.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, body in enumerate(_Paragraphs(vocabulary).make(rng, count, (170, 230))):
+        (folder / f"abstract-{number:05d}.txt").write_text(
+            f"Title: Abstract {number}\n\n{body}\n", encoding="utf-8"
+        )
 
 
 def main(argv: list[str]) -> int:

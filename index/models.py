@@ -97,6 +97,13 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of `texts`, and of each text's character spans pooled from the same
+        pass (unit vectors, one row per span; no rows for a text given no spans)."""
+        ...
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
     def warm(self) -> None: ...

@@ -26,6 +26,7 @@ from index.embedding.model import (
     read_model_spec,
     resolve_model_path,
 )
+from index.embedding.pooling import CharSpan
 from index.embedding.torch_backend import TorchBackend
 from index.errors import QAError, UsageError
 from index.models import Embedder
@@ -41,6 +42,10 @@ class EncoderBackend(Protocol):
     """A loaded model: what `LazyEmbedder` delegates `encode` to."""
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[CharSpan]], batch_size: int
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 class LazyEmbedder:
@@ -123,6 +128,25 @@ class LazyEmbedder:
                 f"expected ({len(texts)}, {self.dim})"
             )
         return vectors
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[CharSpan]], batch_size: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of `texts` and, from the same pass, of each text's character `spans`
+        (mean of their word pieces' states): parts of a text cost no encode of their own."""
+        if len(spans) != len(texts):
+            raise ValueError(f"{len(texts)} texts but spans for {len(spans)}")
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        self.warm()
+        assert self._loaded is not None
+        vectors, parts = self._loaded.encode_spans(texts, spans, max(1, batch_size))
+        if vectors.shape != (len(texts), self.dim):
+            raise QAError(
+                f"model {self.model_path} returned vectors of shape {vectors.shape}, "
+                f"expected ({len(texts)}, {self.dim})"
+            )
+        return vectors, parts
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if self._counter is None:

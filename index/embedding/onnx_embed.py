@@ -23,6 +23,7 @@ import numpy as np
 
 from index.embedding.model import ModelSpec, load_tokenizer, set_runtime_environment
 from index.embedding.onnx_export import MODEL_FILE, fsync_file
+from index.embedding.pooling import CharSpan, normalised, pool_ranges, token_ranges
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -163,22 +164,39 @@ class OnnxBackend:
                 self.prepacked = True
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        return self.encode_spans(texts, [() for _ in texts], batch_size)[0]
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[CharSpan]], batch_size: int
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of `texts`, and of each text's character `spans` from the same pass."""
         encodings = self.tokenizer.encode_batch(list(texts))
         ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
         types = [np.asarray(e.type_ids, dtype=np.int64) for e in encodings]
+        ranges = [
+            token_ranges(e.offsets, e.special_tokens_mask, parts) if parts else []
+            for e, parts in zip(encodings, spans, strict=True)
+        ]
         # Longest first, so batches hold similar lengths and padding costs little; the
         # original order is restored on the way out.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         out: np.ndarray | None = None
+        parts_out: list[np.ndarray] = [np.empty((0, 0), dtype=np.float32)] * len(texts)
         for chunk in _batches(order, [len(row) for row in ids], batch_size, self.token_budget):
-            vectors = self._encode_batch([ids[i] for i in chunk], [types[i] for i in chunk])
+            states, mask = self._run([ids[i] for i in chunk], [types[i] for i in chunk])
+            weights = mask[:, :, None].astype(np.float32)
+            means = (states * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             if out is None:
-                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[chunk] = vectors
+                out = np.empty((len(texts), means.shape[1]), dtype=np.float32)
+            out[chunk] = normalised(means)
+            for row, i in enumerate(chunk):
+                if ranges[i]:
+                    parts_out[i] = pool_ranges(states[row], ranges[i], means[row])
         assert out is not None
-        return out
+        return out, parts_out
 
-    def _encode_batch(self, ids: list[np.ndarray], types: list[np.ndarray]) -> np.ndarray:
+    def _run(self, ids: list[np.ndarray], types: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(token states, attention mask) of one padded batch."""
         width = max(len(row) for row in ids)
         input_ids = np.zeros((len(ids), width), dtype=np.int64)
         token_types = np.zeros((len(ids), width), dtype=np.int64)
@@ -191,11 +209,7 @@ class OnnxBackend:
         (states,) = self.session.run(None, {name: feeds[name] for name in self.inputs})
         if width >= PREPACK_MIN_WIDTH:
             self._count(input_ids.size)
-        weights = mask[:, :, None].astype(np.float32)
-        summed = (states * weights).sum(axis=1)
-        pooled = summed / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return states, mask
 
 
 def _session_options(ort: ModuleType) -> onnxruntime.SessionOptions:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding.model import set_runtime_environment
+from index.embedding.pooling import CharSpan, pool_ranges, token_ranges
 
 
 class TorchBackend:
@@ -39,3 +40,34 @@ class TorchBackend:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[CharSpan]], batch_size: int
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As `OnnxBackend.encode_spans`: the parts pooled from each text's token states."""
+        vectors = self.encode(texts, batch_size)
+        parts: list[np.ndarray] = [np.empty((0, 0), dtype=np.float32)] * len(texts)
+        wanted = [i for i, part in enumerate(spans) if part]
+        if not wanted:
+            return vectors, parts
+        states = self.model.encode(
+            [texts[i] for i in wanted],
+            batch_size=batch_size,
+            output_value="token_embeddings",
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        pieces = self.model.tokenizer(
+            [texts[i] for i in wanted],
+            truncation=True,
+            max_length=self.model.max_seq_length,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+        )
+        for row, i in enumerate(wanted):
+            ranges = token_ranges(
+                pieces["offset_mapping"][row], pieces["special_tokens_mask"][row], spans[i]
+            )
+            token_states = np.asarray(states[row].float().cpu().numpy(), dtype=np.float32)
+            parts[i] = pool_ranges(token_states, ranges, token_states.mean(axis=0))
+        return vectors, parts

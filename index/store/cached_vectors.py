@@ -21,6 +21,14 @@ from index.models import Embedder
 from index.store.schema import check_meta, db_path, is_committed
 from index.store.vectors import invalid_rows, load_vector_file, stored_vectors
 
+_CHUNK_TEXTS = (
+    "SELECT c.id, c.text_sha, p.text, c.start, c.end, o.start, o.end FROM chunks c "
+    "JOIN paragraphs p ON p.id = c.paragraph_id LEFT JOIN chunks o ON o.id = ("
+    "SELECT h.id FROM chunks h WHERE h.paragraph_id = c.paragraph_id AND h.kind = 'passage' "
+    "AND h.start <= c.start AND c.end <= h.end ORDER BY h.start, h.end LIMIT 1)"
+)
+"""Each chunk's text and the first passage holding it whole: a sentence's vector is
+pooled from that passage's pass (`index.sources.chunking`), so it is remade the same way."""
 _BLOCK = 65536
 """Rows compared at a time: a few MB of temporaries even for a million vectors."""
 
@@ -122,25 +130,38 @@ def _embed_again(
 ) -> np.ndarray:
     """Embed the text of the `bad` chunks again, replacing their cached vectors."""
     wanted = ids[bad].tolist()
-    texts: dict[int, tuple[str, str]] = {}
+    keys: dict[int, str] = {}
+    texts: dict[int, str] = {}
+    pooled: dict[int, tuple[str, tuple[int, int]]] = {}
     for start in range(0, len(wanted), 500):
         part = wanted[start : start + 500]
         marks = ",".join("?" * len(part))
-        for chunk_id, sha, text, begin, end in conn.execute(
-            "SELECT c.id, c.text_sha, p.text, c.start, c.end FROM chunks c "
-            f"JOIN paragraphs p ON p.id = c.paragraph_id WHERE c.id IN ({marks})",
-            part,
+        for chunk_id, sha, text, begin, end, outer_start, outer_end in conn.execute(
+            f"{_CHUNK_TEXTS} WHERE c.id IN ({marks})", part
         ):
-            texts[chunk_id] = (sha, text[begin:end])
+            keys[chunk_id] = sha
+            if outer_start is None or (outer_start, outer_end) == (begin, end):
+                texts[chunk_id] = text[begin:end]
+            else:
+                span = (begin - outer_start, end - outer_start)
+                pooled[chunk_id] = (text[outer_start:outer_end], span)
+    fresh_rows: dict[int, np.ndarray] = {}
+    own = [i for i in wanted if i in texts]
+    if own:
+        encoded = embedder.encode([texts[i] for i in own])
+        fresh_rows.update(zip(own, np.asarray(encoded, dtype=np.float32), strict=True))
+    inner = [i for i in wanted if i in pooled]
+    if inner:
+        _, parts = embedder.encode_spans(
+            [pooled[i][0] for i in inner], [[pooled[i][1]] for i in inner]
+        )
+        fresh_rows.update((i, rows[0]) for i, rows in zip(inner, parts, strict=True))
     fresh = np.ascontiguousarray(
-        embedder.encode([texts[i][1] for i in wanted]), dtype=np.float32
+        np.stack([fresh_rows[i] for i in wanted]), dtype=np.float32
     ).reshape(len(wanted), vectors.shape[1])
     conn.executemany(
         "INSERT OR REPLACE INTO embeddings (model_id, text_sha, vector) VALUES (?, ?, ?)",
-        [
-            (embedder.model_id, texts[i][0], row.tobytes())
-            for i, row in zip(wanted, fresh, strict=True)
-        ],
+        [(embedder.model_id, keys[i], row.tobytes()) for i, row in zip(wanted, fresh, strict=True)],
     )
     repaired = np.array(vectors, dtype=np.float32)
     repaired[bad] = fresh

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from library_fixtures import build, embedder
 
+from index.build.embed import embed_jobs
 from index.build.run import BuildProgress, build_index, run_build
 from index.embedding.pipeline import MIN_JOB_TEXTS
 from index.errors import BuildInterrupted
@@ -49,11 +50,13 @@ def make_articles(folder: Path, count: int) -> Path:
 
 
 def chunk_texts(folder: Path) -> set[str]:
+    """The texts the model reads for `folder` (passages; sentences come from their pass)."""
     e = embedder()
     texts = set()
     for path in sorted(folder.glob("*.txt")):
         for article in read_articles(path, folder):
-            texts.update(c.text for c in chunk_article(article, e.count_tokens, e.max_tokens))
+            chunks = chunk_article(article, e.count_tokens, e.max_tokens)
+            texts.update(job.text for job in embed_jobs(chunks))
     return texts
 
 
@@ -98,7 +101,7 @@ QUESTIONS = [
 
 
 def test_incremental_build_embeds_only_new_text_and_matches_a_full_build(tmp_path: Path) -> None:
-    articles = make_articles(tmp_path / "articles", 120)
+    articles = make_articles(tmp_path / "articles", 150)
     first = build(tmp_path / "index", articles)
     assert first.embedded == len(chunk_texts(articles)) > MIN_JOB_TEXTS
 
@@ -112,7 +115,7 @@ def test_incremental_build_embeds_only_new_text_and_matches_a_full_build(tmp_pat
     (articles / "orchard-006.txt").unlink()
     again = build(tmp_path / "index")
     new_texts = chunk_texts(articles) - before
-    assert (again.updated, again.removed, again.unchanged) == (1, 1, 118)
+    assert (again.updated, again.removed, again.unchanged) == (1, 1, 148)
     assert again.embedded == len(new_texts) > 0
 
     full = build(tmp_path / "full", articles, full=True)
@@ -158,6 +161,14 @@ class FailingEmbedder:
         if self.calls == self.fail_at:
             raise RuntimeError("model fell over")
         return self.inner.encode(texts, batch_size=batch_size)
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], batch_size: int = 64
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise RuntimeError("model fell over")
+        return self.inner.encode_spans(texts, spans, batch_size=batch_size)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
