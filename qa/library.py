@@ -25,6 +25,7 @@ from index.store.records import IndexInfo
 from index.store.schema import db_path
 from index.store.snapshot import IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
+from qa.confidence import DEFAULT_MODEL, answer_confidence
 
 # Re-exported (the `x as x` form): the default library's first use lives there.
 from qa.first_use import ensure_default_library as ensure_default_library
@@ -32,7 +33,6 @@ from qa.first_use import needs_first_use as needs_first_use
 from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
-from qa.scoring import DEFAULT_CONFIDENCE
 from qa.who_said import asked_speaker, rank_quotes
 
 if TYPE_CHECKING:
@@ -145,11 +145,13 @@ class Library:
                 found = snapshot.quotes_by(asked.speaker, filters)
                 quotes = rank_quotes(snapshot, found, asked.topic, query_vector)
         hits = _collapse_duplicates(ranked, k)
+        confidence = answer_confidence(ranked)
         return Answer(
             question=question,
             hits=tuple(hits),
             searched=text,
-            confident=is_confident(ranked),
+            confident=confidence >= DEFAULT_MODEL.threshold,
+            confidence=confidence,
             seconds=time.perf_counter() - started,
             notice=notice,
             quotes=tuple(quotes),
@@ -300,11 +302,3 @@ def _highlights(item: ScoredPassage) -> tuple[Highlight, ...]:
         for s in ranked[:2]
         if s.score >= best - HIGHLIGHT_MARGIN
     )
-
-
-def is_confident(ranked: list[ScoredPassage]) -> bool:
-    """Whether the best passage plausibly answers the question (see `qa.scoring`)."""
-    if not ranked:
-        return False
-    top = ranked[0]
-    return DEFAULT_CONFIDENCE.confident(top.sentence_cos, top.coverage)

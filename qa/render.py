@@ -35,10 +35,14 @@ def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
         why = f": {visible(answer.notice)}" if answer.notice else "."
         lines.append(f"No passages found{why}")
     elif not answer.confident:
-        lines.append("No confident answer in the library; the nearest passages:")
+        lines.append(
+            f"No confident answer in the library (confidence {answer.confidence:.0%}); "
+            "the nearest passages:"
+        )
     for hit in answer.hits:
         # Everything from the article is escaped: it must not drive the terminal.
-        lines.append(f"{hit.rank}. [{hit.score:.3f}] {visible(hit.citation.label())}")
+        sure = f"  (confidence {answer.confidence:.0%})" if hit.rank == 1 else ""
+        lines.append(f"{hit.rank}. [{hit.score:.3f}] {visible(hit.citation.label())}{sure}")
         for other in hit.also_cited:
             lines.append(f"   also in: {visible(other.label())}")
         lines.append(_indent(_marked_text(hit, color), width))

@@ -249,6 +249,7 @@ def answer_line(answer: Answer, show_timings: bool) -> Content:
         " ",
         ("[1]", "bold $text-accent"),
         plain(f" ({top.citation.title}, paragraph {top.citation.paragraph})", "$text-muted"),
+        (f"  confidence {answer.confidence:.0%}", "$text-muted"),
     ]
     if show_timings:
         parts.append((f"  {answer.seconds * 1000:.0f} ms", "$text-muted"))
