@@ -23,7 +23,14 @@ import numpy as np
 from qa.confidence import DEFAULT_MODEL, top_features
 from qa.evaluate import auroc
 from qa.retrieve import SHORTLIST, cheap_shortlist
-from qa.scoring import DEFAULT_WEIGHTS, RESTATE_CHARS, Context, FusionWeights, fuse
+from qa.scoring import (
+    DEFAULT_WEIGHTS,
+    RESTATE_CHARS,
+    RESTATE_NEW_TERMS,
+    Context,
+    FusionWeights,
+    fuse,
+)
 
 EVAL = Path("/work/shared/eval")
 SHORT = [SHORTLIST]
@@ -139,7 +146,7 @@ def main() -> None:
     sets = {"news": load(args.news), "squad": load(args.squad)}
     split = {"news": halves("news", 1), "squad": halves("squad", args.squad_stride)}
     base = replace(DEFAULT_WEIGHTS, restates=0.0, title=0.0, article=0.0)
-    chosen, new_terms = DEFAULT_WEIGHTS, 1
+    chosen, new_terms = DEFAULT_WEIGHTS, RESTATE_NEW_TERMS
     if args.sweep:
         results = []
         grid = itertools.product(

@@ -234,14 +234,21 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
     the k-th would never be shown.
     """
     groups: list[tuple[ScoredPassage, list[Citation]]] = []
-    shingles: list[frozenset[tuple[str, ...]]] = []
     for item in ranked:
-        mine = _shingles(item.record.text)
-        same = next((i for i, seen in enumerate(shingles) if _near(mine, seen)), None)
+        # Near-copies embed alike: only passages of about the same cosine are compared,
+        # so most passages are never split into trigrams.
+        same = next(
+            (
+                i
+                for i, (seen, _) in enumerate(groups)
+                if abs(seen.passage_cos - item.passage_cos) <= NEAR_COSINE
+                and _near(_shingles(item.record.text), _shingles(seen.record.text))
+            ),
+            None,
+        )
         if same is not None:
             groups[same][1].append(_citation(item))
         elif len(groups) < k:
-            shingles.append(mine)
             groups.append((item, []))
     return [
         Hit(
@@ -259,6 +266,8 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
 
 _WORD = re.compile(r"\w+")
 NEAR_DUPLICATE = 0.8
+NEAR_COSINE = 0.1
+"""Passages whose cosines with the question differ more are never near-duplicates."""
 """Jaccard similarity of word trigram sets at or above which two passages are one."""
 
 

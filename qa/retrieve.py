@@ -36,7 +36,7 @@ from qa.scoring import (
 MODES = ("hybrid", "dense", "bm25")
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 100
-SHORTLIST = 80
+SHORTLIST = 40
 """Candidate passages scored on coverage and context; the rest are out of the running.
 (300 paragraphs of long news articles made coverage the bulk of a question's time.)"""
 LEXICAL_POSTINGS = 2000

@@ -33,7 +33,8 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the features in the fused score (chosen on the SQuAD tune split)."""
+    """Weights of the features in the fused score (chosen on the SQuAD tune split; the
+    news context weights on the news set's tuning weeks, `bench/news_tune.py`)."""
 
     lexical: float = 0.3
     """BM25 of the passage divided by the best BM25 of the query's candidates."""
@@ -48,10 +49,10 @@ class FusionWeights:
     restates: float = 1.5
     """Subtracted from a heading that only restates the question (see `restates`): it
     matches the question best of all, yet never answers it."""
-    title: float = 0.3
+    title: float = 0.1
     """Share of the question's IDF mass found in the article's title and not in the
     passage: a news paragraph rarely repeats the story's subject ("the company")."""
-    article: float = 0.2
+    article: float = 0.3
     """Best sentence cosine among the article's candidates: the story as context."""
 
 
@@ -139,34 +140,32 @@ def _term_positions(question_idf: dict[str, float], lowered: str) -> dict[str, l
     """Where in `lowered` (lower-cased text) each question term occurs as a word, as
     `terms` would read it.
 
-    A stem is a prefix of its words, so each is found by a regex that starts with it as
-    a literal (a fast C scan) and only the words found are checked, each distinct word
-    once: tokenising every word costs ~10x more.
+    A stem is a prefix of its words, so each is found with `str.find` (a fast C scan,
+    and no regex to compile for each new question's terms) and only the words found
+    are checked, each distinct word once: tokenising every word costs ~10x more.
     """
     found: dict[str, list[int]] = {}
     for stem in question_idf:
         verdicts: dict[str, bool] = {}
         positions = []
-        for match in _words_from(stem).finditer(lowered):
-            at = match.start()
+        at = lowered.find(stem) if stem else -1
+        while at != -1:
             if at and (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
-                continue  # inside a word, not at its start
-            word = match.group()
+                at = lowered.find(stem, at + 1)  # inside a word, not at its start
+                continue
+            word = _WORD_AT.match(lowered, at).group()  # type: ignore[union-attr]  # the stem is word characters
             verdict = verdicts.get(word)
             if verdict is None:
                 verdict = verdicts[word] = word not in STOPWORDS and _stem(word) == stem
             if verdict:
                 positions.append(at)
+            at = lowered.find(stem, at + len(word))
         if positions:
             found[stem] = positions
     return found
 
 
-@lru_cache(maxsize=4096)
-def _words_from(stem: str) -> re.Pattern[str]:
-    # No lookbehind for the word start: a pattern must open with its literal for `re`
-    # to scan for it quickly.
-    return re.compile(re.escape(stem) + r"\w*")
+_WORD_AT = re.compile(r"\w*")
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ def fuse(
     return score - penalty * boilerplate
 
 
-RESTATE_NEW_TERMS = 1
+RESTATE_NEW_TERMS = 2
 """A short passage adding at most this many content words to the question's restates it."""
 RESTATE_CHARS = 150
 """Longer passages are never taken for headings."""
