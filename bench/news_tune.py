@@ -109,7 +109,13 @@ def evaluate(
             h1 += position == 1
             h5 += position <= 5
         best = lo + int(order[0])
-        feats.append(top_features(s[order[:30]], f["sentence_cos"][best], f["coverage"][best]))
+        # Copies of the top passage score alike: the runner-up is the next distinct score
+        # (the query path compares texts; the cached features hold none).
+        rivals = s[order][s[order] < s[order[0]] - 1e-9]
+        second = float(rivals[0]) if len(rivals) else None
+        feats.append(
+            top_features(s[order[0]], second, f["sentence_cos"][best], f["coverage"][best])
+        )
         right.append(bool(gold[0]))
     n = max(1, len(qs))
     return {"hit@1": h1 / n, "hit@5": h5 / n, "MRR@10": mrr / n}, np.array(feats), np.array(right)

@@ -18,8 +18,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from qa.retrieve import ScoredPassage
 from qa.scoring import DEFAULT_CONFIDENCE
 
@@ -49,8 +47,7 @@ class ConfidenceModel:
 
 
 FEATURES = ("score", "margin", "sentence_cos", "coverage")
-"""score: the top hit's fused score; margin: its lead over the next passage scoring
-differently (capped at 1); sentence_cos / coverage: of its best sentence."""
+"""See `top_features`."""
 
 # Fit by bench/news_tune.py on the tune halves (SQuAD dev even articles, every 5th
 # question; news even quiz weeks), DEFAULT_WEIGHTS ranking, 40-passage shortlist. The
@@ -61,29 +58,23 @@ DEFAULT_MODEL = ConfidenceModel(
     coefficients=(0.64, 7.28, -1.84, 0.25),
     threshold=0.5,
 )
-TIE = 1e-9
-"""Scores this close are one passage's copies (a syndicated story scores exactly alike)."""
 
 
-def top_features(scores: np.ndarray, sentence_cos: float, coverage: float) -> tuple[float, ...]:
-    """The model's features for a ranking whose fused `scores` are best first.
-
-    The margin skips ties with the first: a copy of the top passage says nothing about
-    doubt.
-    """
-    if not len(scores):
-        return (0.0, 0.0, 0.0, 0.0)
-    others = scores[scores < scores[0] - TIE]
-    margin = float(scores[0] - others[0]) if len(others) else 1.0
-    return (float(scores[0]), min(margin, 1.0), sentence_cos, coverage)
+def top_features(
+    top_score: float, runner_up: float | None, sentence_cos: float, coverage: float
+) -> tuple[float, ...]:
+    """The model's features: the top hit's fused score, its lead over the runner-up (the
+    best passage that is not a copy of it; capped at 1, and 1 without one), and its best
+    sentence's cosine and coverage."""
+    margin = 1.0 if runner_up is None else min(top_score - runner_up, 1.0)
+    return (top_score, margin, sentence_cos, coverage)
 
 
 def answer_confidence(
-    ranked: Sequence[ScoredPassage], model: ConfidenceModel = DEFAULT_MODEL
+    top: Sequence[ScoredPassage], runner_up: float | None, model: ConfidenceModel = DEFAULT_MODEL
 ) -> float:
-    """Probability that the first of `ranked` (best first) answers the question; 0 if none."""
-    if not ranked:
+    """Probability that `top` (the first hit, if any) answers the question; 0 if none."""
+    if not top:
         return 0.0
-    top = ranked[0]
-    scores = np.array([item.score for item in ranked])
-    return model.probability(top_features(scores, top.sentence_cos, top.coverage))
+    best = top[0]
+    return model.probability(top_features(best.score, runner_up, best.sentence_cos, best.coverage))

@@ -145,7 +145,7 @@ class Library:
                 found = snapshot.quotes_by(asked.speaker, filters)
                 quotes = rank_quotes(snapshot, found, asked.topic, query_vector)
         hits = _collapse_duplicates(ranked, k)
-        confidence = answer_confidence(ranked)
+        confidence = answer_confidence(ranked[:1], runner_up(ranked))
         return Answer(
             question=question,
             hits=tuple(hits),
@@ -288,6 +288,21 @@ def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
         return False
     shared = len(a & b)
     return shared >= NEAR_DUPLICATE * (len(a) + len(b) - shared)
+
+
+def runner_up(ranked: list[ScoredPassage]) -> float | None:
+    """Score of the best passage after the first that is not a copy of it (None if none):
+    a wire copy of the top passage is no rival, so it must not shrink the margin."""
+    if not ranked:
+        return None
+    top = ranked[0]
+    for item in ranked[1:]:
+        if not (
+            abs(top.passage_cos - item.passage_cos) <= NEAR_COSINE
+            and _near(_shingles(top.record.text), _shingles(item.record.text))
+        ):
+            return item.score
+    return None
 
 
 def _citation(item: ScoredPassage) -> Citation:
