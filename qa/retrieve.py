@@ -296,7 +296,7 @@ def gather_evidence(
         text_of,
         layout.starts[rows],
         layout.ends[rows],
-        lowered=None if None in lowered else lowered,  # type: ignore[arg-type]  # `None in lowered` does not narrow the list
+        lowered=None if None in lowered else lowered,
     )
     best_coverage = chunk_coverage[passages].copy()
     if len(pair_passage):
