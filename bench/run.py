@@ -26,6 +26,7 @@ from pathlib import Path
 
 import build_speed
 import numpy as np
+from news_latency import news_rows
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -292,6 +293,7 @@ def main(argv: list[str]) -> int:
     else:
         rows.append(("TUI first paint", "skipped: no tui/app.py", "<= 0.5 s", ""))
 
+    rows += news_rows(EVAL, OUT, _python(), run_timed)  # 7. Warm ask on real news (issue 12)
     print_table(rows, args.quick)
     return 0
 

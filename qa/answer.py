@@ -184,6 +184,9 @@ class Answer:
     """The text actually searched: the question, expanded with context for a follow-up."""
     confident: bool = True
     """False when nothing in the library fits well; the hits are then only the nearest."""
+    confidence: float = 1.0
+    """Estimated probability (0..1) that the first hit answers the question
+    (`qa.confidence`); `confident` is this at or above the model's threshold."""
     seconds: float = 0.0
     notice: str | None = None
     """Why there are no hits, when a cause shows: a filter that excludes every article
@@ -197,6 +200,7 @@ class Answer:
             "question": self.question,
             "searched": self.searched or self.question,
             "confident": self.confident,
+            "confidence": round(self.confidence, 3),
             "notice": self.notice,
             "quotes": [quote_json(q) for q in self.quotes],
             "hits": [hit.to_json() for hit in self.hits],

@@ -9,6 +9,7 @@ nothing. Metrics are per paragraph: several passages of one paragraph count once
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import UsageError
 from index.locations import cache_dir
+from qa.confidence import DEFAULT_MODEL
 from qa.library import Library, check_question
 
 if TYPE_CHECKING:
@@ -53,6 +55,13 @@ class EvalResult:
     """Questions from another library asked of this one (`--foreign`)."""
     foreign_flagged_rate: float | None = None
     """Share of the foreign questions flagged not confident: should be high."""
+    confidence_auroc: float | None = None
+    """How well `Answer.confidence` ranks right top hits above wrong ones (0.5: not at
+    all, 1: perfectly); None when every top hit is right, or every one wrong."""
+    confident_error_rate: float | None = None
+    """Share of the confident answers whose top hit is wrong: should be low."""
+    flagged_error_rate: float | None = None
+    """Share of the flagged answers whose top hit is wrong: should be high."""
 
 
 def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
@@ -100,12 +109,16 @@ def evaluate(
     mrr = ndcg = 0.0
     highlight_hits = highlight_total = flagged = 0
     latencies = []
+    confidences: list[float] = []
+    right: list[bool] = []
     for item in questions:
         started = time.perf_counter()
         answer = library.ask(item.question, k=max(k, 10), mode=mode)
         latencies.append(time.perf_counter() - started)
         ranked = _paragraph_ranking(answer)
         flagged += not answer.confident
+        confidences.append(answer.confidence)
+        right.append(bool(ranked) and ranked[0] in item.relevant)
         for cutoff in CUTOFFS:
             recall[cutoff] += any(p in item.relevant for p in ranked[:cutoff])
         for position, paragraph in enumerate(ranked[:10], start=1):
@@ -133,7 +146,35 @@ def evaluate(
         flagged_rate=flagged / n,
         latency_p50_ms=_percentile(latencies, 0.50) * 1000,
         latency_p95_ms=_percentile(latencies, 0.95) * 1000,
+        confidence_auroc=auroc(confidences, right),
+        confident_error_rate=_error_rate(confidences, right, flagged=False),
+        flagged_error_rate=_error_rate(confidences, right, flagged=True),
     )
+
+
+def auroc(scores: list[float], positive: list[bool]) -> float | None:
+    """Area under the ROC curve: the chance a random positive outscores a random negative
+    (ties count half); None without both kinds."""
+    pos = [s for s, p in zip(scores, positive, strict=True) if p]
+    neg = [s for s, p in zip(scores, positive, strict=True) if not p]
+    if not pos or not neg:
+        return None
+    ordered = sorted(neg)
+    wins = 0.0
+    for s in pos:
+        below = bisect.bisect_left(ordered, s)
+        wins += below + 0.5 * (bisect.bisect_right(ordered, s) - below)
+    return wins / (len(pos) * len(neg))
+
+
+def _error_rate(confidences: list[float], right: list[bool], *, flagged: bool) -> float | None:
+    """Share of wrong top hits among the flagged (or the confident) answers; None if none."""
+    wrong = [
+        not r
+        for c, r in zip(confidences, right, strict=True)
+        if (c < DEFAULT_MODEL.threshold) == flagged
+    ]
+    return sum(wrong) / len(wrong) if wrong else None
 
 
 def flagged_share(library: Library, questions: list[EvalQuestion], mode: str = "hybrid") -> float:
@@ -174,5 +215,17 @@ def render_result(result: EvalResult) -> str:
             if result.foreign_flagged_rate is not None
             else "\n"
         )
+        + _confidence_line(result)
         + f"latency p50 {result.latency_p50_ms:.1f} ms  p95 {result.latency_p95_ms:.1f} ms\n"
+    )
+
+
+def _confidence_line(result: EvalResult) -> str:
+    def share(value: float | None) -> str:
+        return f"{value:.3f}" if value is not None else "n/a"
+
+    return (
+        f"confidence AUROC (top hit right) {share(result.confidence_auroc)}; top hit wrong: "
+        f"{share(result.confident_error_rate)} of confident, "
+        f"{share(result.flagged_error_rate)} of flagged answers\n"
     )

@@ -25,6 +25,7 @@ from index.store.records import IndexInfo
 from index.store.schema import db_path
 from index.store.snapshot import IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
+from qa.confidence import DEFAULT_MODEL, answer_confidence
 
 # Re-exported (the `x as x` form): the default library's first use lives there.
 from qa.first_use import ensure_default_library as ensure_default_library
@@ -32,7 +33,6 @@ from qa.first_use import needs_first_use as needs_first_use
 from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
 from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
-from qa.scoring import DEFAULT_CONFIDENCE
 from qa.who_said import QuoteKey, asked_speaker, quote_key, rank_quotes
 
 if TYPE_CHECKING:
@@ -149,11 +149,13 @@ class Library:
                     found = [q for q in found if quote_key(q) not in skip_quotes]
                 quotes = rank_quotes(snapshot, found, asked.topic, query_vector)
         hits = _collapse_duplicates(ranked, k)
+        confidence = answer_confidence(ranked[:1], runner_up(ranked))
         return Answer(
             question=question,
             hits=tuple(hits),
             searched=text,
-            confident=is_confident(ranked),
+            confident=confidence >= DEFAULT_MODEL.threshold,
+            confidence=confidence,
             seconds=time.perf_counter() - started,
             notice=notice,
             quotes=tuple(quotes),
@@ -237,14 +239,21 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
     the k-th would never be shown.
     """
     groups: list[tuple[ScoredPassage, list[Citation]]] = []
-    shingles: list[frozenset[tuple[str, ...]]] = []
     for item in ranked:
-        mine = _shingles(item.record.text)
-        same = next((i for i, seen in enumerate(shingles) if _near(mine, seen)), None)
+        # Near-copies embed alike: only passages of about the same cosine are compared,
+        # so most passages are never split into trigrams.
+        same = next(
+            (
+                i
+                for i, (seen, _) in enumerate(groups)
+                if abs(seen.passage_cos - item.passage_cos) <= NEAR_COSINE
+                and _near(_shingles(item.record.text), _shingles(seen.record.text))
+            ),
+            None,
+        )
         if same is not None:
             groups[same][1].append(_citation(item))
         elif len(groups) < k:
-            shingles.append(mine)
             groups.append((item, []))
     return [
         Hit(
@@ -262,6 +271,8 @@ def _collapse_duplicates(ranked: list[ScoredPassage], k: int) -> list[Hit]:
 
 _WORD = re.compile(r"\w+")
 NEAR_DUPLICATE = 0.8
+NEAR_COSINE = 0.1
+"""Passages whose cosines with the question differ more are never near-duplicates."""
 """Jaccard similarity of word trigram sets at or above which two passages are one."""
 
 
@@ -282,6 +293,21 @@ def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
         return False
     shared = len(a & b)
     return shared >= NEAR_DUPLICATE * (len(a) + len(b) - shared)
+
+
+def runner_up(ranked: list[ScoredPassage]) -> float | None:
+    """Score of the best passage after the first that is not a copy of it (None if none):
+    a wire copy of the top passage is no rival, so it must not shrink the margin."""
+    if not ranked:
+        return None
+    top = ranked[0]
+    for item in ranked[1:]:
+        if not (
+            abs(top.passage_cos - item.passage_cos) <= NEAR_COSINE
+            and _near(_shingles(top.record.text), _shingles(item.record.text))
+        ):
+            return item.score
+    return None
 
 
 def _citation(item: ScoredPassage) -> Citation:
@@ -305,11 +331,3 @@ def _highlights(item: ScoredPassage) -> tuple[Highlight, ...]:
         for s in ranked[:2]
         if s.score >= best - HIGHLIGHT_MARGIN
     )
-
-
-def is_confident(ranked: list[ScoredPassage]) -> bool:
-    """Whether the best passage plausibly answers the question (see `qa.scoring`)."""
-    if not ranked:
-        return False
-    top = ranked[0]
-    return DEFAULT_CONFIDENCE.confident(top.sentence_cos, top.coverage)

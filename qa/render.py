@@ -39,10 +39,14 @@ def render_answer(answer: Answer, *, color: bool, width: int = 100) -> str:
         why = f": {visible(answer.notice)}" if answer.notice else "."
         lines.append(f"No passages found{why}")
     elif not answer.confident:
-        lines.append("No confident answer in the library; the nearest passages:")
+        lines.append(
+            f"No confident answer in the library (confidence {answer.confidence:.0%}); "
+            "the nearest passages:"
+        )
     for hit in answer.hits:
         # Everything from the article is escaped: it must not drive the terminal.
-        lines.append(f"{hit.rank}. [{hit.score:.3f}] {visible(hit.citation.label())}")
+        sure = f"  (confidence {answer.confidence:.0%})" if hit.rank == 1 else ""
+        lines.append(f"{hit.rank}. [{hit.score:.3f}] {visible(hit.citation.label())}{sure}")
         # The web address or `file:line` to check it at (what `qa ask --open N` opens).
         lines.append(f"   at: {visible(hit.citation.location())}")
         for other in hit.also_cited:

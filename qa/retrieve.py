@@ -22,9 +22,12 @@ from qa.scoring import (
     DEFAULT_WEIGHTS,
     HIGHLIGHT_COVERAGE,
     STOPWORDS,
+    Context,
     FusionWeights,
+    coverage,
     fuse,
     idf,
+    restates,
     sentence_scores,
     span_coverage,
     terms,
@@ -33,6 +36,9 @@ from qa.scoring import (
 MODES = ("hybrid", "dense", "bm25")
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 100
+SHORTLIST = 40
+"""Candidate passages scored on coverage and context; the rest are out of the running.
+(300 paragraphs of long news articles made coverage the bulk of a question's time.)"""
 LEXICAL_POSTINGS = 2000
 """Posting lists FTS5 may score per question (see `fts_query`)."""
 
@@ -161,6 +167,7 @@ def rank_passages(
         found.coverage,
         found.boilerplate.astype(np.float64),
         weights,
+        found.context if mode == "hybrid" else None,
     )
     order = np.argsort(-fused, kind="stable")[:k]
     return found.scored(order, fused[order])
@@ -189,6 +196,7 @@ class Evidence:
     pair_passage: np.ndarray
     pair_sentence: np.ndarray
     """(candidate index, layout row) of each sentence inside a candidate passage."""
+    context: Context
 
     def scored(self, picks: np.ndarray, scores: np.ndarray) -> list[ScoredPassage]:
         """`ScoredPassage`s of the candidates `picks`, with the given fused scores."""
@@ -234,12 +242,15 @@ def gather_evidence(
     *,
     mode: str = "hybrid",
     filters: ArticleFilter | None = None,
+    shortlist: int | None = SHORTLIST,
 ) -> Evidence | None:
-    """Every passage of the paragraphs either retriever hits, with its features.
+    """The passages of the paragraphs either retriever hits, with their features.
 
     Whole paragraphs are taken (not only the hit chunk) so that a paragraph found by one
-    sentence is scored on all its passages and sentences. Chunk and paragraph ids are
-    the store's (`index.store.keys`): only compared with each other, never interpreted.
+    sentence is scored on all its passages and sentences. Only the `shortlist` best by
+    the cheap features (BM25 and cosines) get the costly ones (None: every passage).
+    Chunk and paragraph ids are the store's (`index.store.keys`): only compared with each
+    other, never interpreted.
     """
     dense_hits = []
     if mode != "bm25":
@@ -267,27 +278,33 @@ def gather_evidence(
         return None
 
     chunk_cos = store.vectors_of(layout.chunk_ids.tolist()) @ query_vector
-    lowered = [e.lowered for e in layout.entries]
-    chunk_coverage = span_coverage(
-        question_idf(store, question, frequency),
-        layout.texts,
-        layout.paragraph_of,
-        layout.starts,
-        layout.ends,
-        lowered=None if None in lowered else lowered,  # type: ignore[arg-type]  # `None in lowered` does not narrow the list
-    )
+    sentence_cos = _best_of_sentences(layout, passages, chunk_cos)
+    if shortlist is not None and len(passages) > shortlist:
+        keep = cheap_shortlist(bm25, chunk_cos[passages], sentence_cos, shortlist)
+        passages, bm25, sentence_cos = passages[keep], bm25[keep], sentence_cos[keep]
     pair_passage, pair_sentence = _sentences_inside(layout, passages)
-    sentence_cos = chunk_cos[passages].astype(np.float64)
+    # Coverage scans text, the costliest feature: only the shortlist's chunks are read.
+    rows = np.concatenate([passages, pair_sentence])
+    used, text_of = np.unique(layout.paragraph_of[rows], return_inverse=True)
+    entries = [layout.entries[i] for i in used.tolist()]
+    lowered = [e.lowered for e in entries]
+    weights_idf = question_idf(store, question, frequency)
+    chunk_coverage = np.zeros(len(layout.chunk_ids))
+    chunk_coverage[rows] = span_coverage(
+        weights_idf,
+        [e.text for e in entries],
+        text_of,
+        layout.starts[rows],
+        layout.ends[rows],
+        lowered=None if None in lowered else lowered,
+    )
     best_coverage = chunk_coverage[passages].copy()
     if len(pair_passage):
         # A passage with sentences takes their best; one without keeps its own value.
         has = np.zeros(len(passages), dtype=bool)
         has[pair_passage] = True
-        top_cos = np.full(len(passages), -np.inf)
         top_cov = np.full(len(passages), -np.inf)
-        np.maximum.at(top_cos, pair_passage, chunk_cos[pair_sentence])
         np.maximum.at(top_cov, pair_passage, chunk_coverage[pair_sentence])
-        sentence_cos = np.where(has, top_cos, sentence_cos)
         best_coverage = np.where(has, top_cov, best_coverage)
     return Evidence(
         layout=layout,
@@ -301,7 +318,66 @@ def gather_evidence(
         chunk_coverage=chunk_coverage,
         pair_passage=pair_passage,
         pair_sentence=pair_sentence,
+        context=_context(layout, passages, question, weights_idf, sentence_cos, best_coverage),
     )
+
+
+def _context(
+    layout: ChunkLayout,
+    passages: np.ndarray,
+    question: str,
+    weights_idf: dict[str, float],
+    sentence_cos: np.ndarray,
+    best_coverage: np.ndarray,
+) -> Context:
+    """The article and form of each candidate passage as evidence (`qa.scoring.Context`)."""
+    entries = [layout.entries[i] for i in layout.paragraph_of[passages].tolist()]
+    article_ids = [e.article.id for e in entries]
+    question_terms = frozenset(terms(question))
+    starts, ends = layout.starts[passages].tolist(), layout.ends[passages].tolist()
+    heading = np.array(
+        [
+            restates(question_terms, e.text[s:t])
+            for e, s, t in zip(entries, starts, ends, strict=True)
+        ],
+        dtype=np.float64,
+    )
+    titles = {e.article.id: e.article.title for e in entries}
+    covered = {a: coverage(weights_idf, title) for a, title in titles.items()}
+    title_coverage = np.array([covered[a] for a in article_ids])
+    # The title's words count where the passage itself lacks them: at most what is missing.
+    title_coverage = np.minimum(title_coverage, 1.0 - best_coverage)
+    _, article = np.unique(np.array(article_ids), return_inverse=True)
+    best = np.full(int(article.max()) + 1, -np.inf)
+    np.maximum.at(best, article, sentence_cos)
+    return Context(heading, np.maximum(title_coverage, 0.0), best[article])
+
+
+def _best_of_sentences(
+    layout: ChunkLayout, passages: np.ndarray, chunk_cos: np.ndarray
+) -> np.ndarray:
+    """Each passage's best sentence cosine (its own where it has no sentence chunk)."""
+    pair_passage, pair_sentence = _sentences_inside(layout, passages)
+    best = chunk_cos[passages].astype(np.float64)
+    if len(pair_passage):
+        top = np.full(len(passages), -np.inf)
+        np.maximum.at(top, pair_passage, chunk_cos[pair_sentence])
+        best = np.where(np.isfinite(top), top, best)
+    return best
+
+
+def cheap_shortlist(
+    bm25: np.ndarray, passage_cos: np.ndarray, sentence_cos: np.ndarray, size: int
+) -> np.ndarray:
+    """Sorted indices of the `size` passages best by the features fusion weighs most, and
+    of the best BM25 passage (it scales everyone's lexical score in `fuse`)."""
+    top = float(bm25.max()) if len(bm25) else 0.0
+    w = DEFAULT_WEIGHTS
+    cheap = w.passage * passage_cos + w.sentence * sentence_cos
+    if top > 0:
+        cheap = cheap + w.lexical * bm25 / top
+    keep = np.argsort(-cheap, kind="stable")[:size]
+    return np.unique(np.append(keep, int(np.argmax(bm25))))
 
 
 def _sentences_inside(layout: ChunkLayout, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

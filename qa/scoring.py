@@ -33,7 +33,8 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Weights of the features in the fused score (chosen on the SQuAD tune split)."""
+    """Weights of the features in the fused score (chosen on the SQuAD tune split; the
+    news context weights on the news set's tuning weeks, `bench/news_tune.py`)."""
 
     lexical: float = 0.3
     """BM25 of the passage divided by the best BM25 of the query's candidates."""
@@ -45,6 +46,14 @@ class FusionWeights:
     """Share of the question's IDF mass found in the passage's best sentence."""
     boilerplate: float = 0.5
     """Subtracted from boilerplate passages: below comparable article text, still findable."""
+    restates: float = 1.5
+    """Subtracted from a heading that only restates the question (see `restates`): it
+    matches the question best of all, yet never answers it."""
+    title: float = 0.1
+    """Share of the question's IDF mass found in the article's title and not in the
+    passage: a news paragraph rarely repeats the story's subject ("the company")."""
+    article: float = 0.3
+    """Best sentence cosine among the article's candidates: the story as context."""
 
 
 DEFAULT_WEIGHTS = FusionWeights()
@@ -131,34 +140,44 @@ def _term_positions(question_idf: dict[str, float], lowered: str) -> dict[str, l
     """Where in `lowered` (lower-cased text) each question term occurs as a word, as
     `terms` would read it.
 
-    A stem is a prefix of its words, so each is found by a regex that starts with it as
-    a literal (a fast C scan) and only the words found are checked, each distinct word
-    once: tokenising every word costs ~10x more.
+    A stem is a prefix of its words, so each is found with `str.find` (a fast C scan,
+    and no regex to compile for each new question's terms) and only the words found
+    are checked, each distinct word once: tokenising every word costs ~10x more.
     """
     found: dict[str, list[int]] = {}
     for stem in question_idf:
         verdicts: dict[str, bool] = {}
         positions = []
-        for match in _words_from(stem).finditer(lowered):
-            at = match.start()
+        at = lowered.find(stem) if stem else -1
+        while at != -1:
             if at and (lowered[at - 1].isalnum() or lowered[at - 1] == "_"):
-                continue  # inside a word, not at its start
-            word = match.group()
+                at = lowered.find(stem, at + 1)  # inside a word, not at its start
+                continue
+            word = _WORD_AT.match(lowered, at).group()  # type: ignore[union-attr]  # the stem is word characters
             verdict = verdicts.get(word)
             if verdict is None:
                 verdict = verdicts[word] = word not in STOPWORDS and _stem(word) == stem
             if verdict:
                 positions.append(at)
+            at = lowered.find(stem, at + len(word))
         if positions:
             found[stem] = positions
     return found
 
 
-@lru_cache(maxsize=4096)
-def _words_from(stem: str) -> re.Pattern[str]:
-    # No lookbehind for the word start: a pattern must open with its literal for `re`
-    # to scan for it quickly.
-    return re.compile(re.escape(stem) + r"\w*")
+_WORD_AT = re.compile(r"\w*")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a candidate's article and form add to its own evidence (arrays by candidate)."""
+
+    restates: np.ndarray
+    """1 where the passage is a heading that only restates the question (`restates`)."""
+    title_coverage: np.ndarray
+    """Share of the question's IDF mass in the article's title but not in the passage."""
+    article_dense: np.ndarray
+    """Best sentence cosine among the candidates of the passage's article."""
 
 
 def fuse(
@@ -168,6 +187,7 @@ def fuse(
     sentence_coverage: np.ndarray,
     boilerplate: np.ndarray,
     weights: FusionWeights = DEFAULT_WEIGHTS,
+    context: Context | None = None,
 ) -> np.ndarray:
     """Fused scores of one question's candidates (arrays aligned by candidate)."""
     top = float(bm25.max()) if len(bm25) else 0.0
@@ -178,12 +198,39 @@ def fuse(
         + weights.sentence * sentence_cos
         + weights.coverage * sentence_coverage
     )
+    if context is not None:
+        score = score + (
+            weights.title * context.title_coverage
+            + weights.article * context.article_dense
+            - weights.restates * context.restates
+        )
     # Boilerplate sinks below all article text unless it answers the question on its
     # own merits (the confidence rule): "How much is the monthly contribution?" must
     # still find the donation appeal, but "What did Peskov say?" never should.
     strong = DEFAULT_CONFIDENCE.holds(sentence_cos, sentence_coverage)
     penalty = np.where(strong, weights.boilerplate, weights.boilerplate + BOILERPLATE_TIER)
     return score - penalty * boilerplate
+
+
+RESTATE_NEW_TERMS = 2
+"""A short passage adding at most this many content words to the question's restates it."""
+RESTATE_CHARS = 150
+"""Longer passages are never taken for headings."""
+
+
+def restates(question_terms: frozenset[str], text: str) -> bool:
+    """Whether `text` is a heading that only restates the question, never its answer.
+
+    A subheading asking a question ("When could the ban go into place?", "What's
+    next?") announces an answer that follows; a short line whose content words are
+    nearly all the question's adds nothing either. A heading that states the answer
+    ("Microsoft layoffs hit 4,800 workers") brings words of its own and is kept.
+    """
+    if len(text) > RESTATE_CHARS:
+        return False
+    if text.rstrip().endswith("?"):
+        return True
+    return len(_term_set(text) - question_terms) <= RESTATE_NEW_TERMS
 
 
 def sentence_scores(cosines: np.ndarray, coverages: np.ndarray, weight: float) -> np.ndarray:

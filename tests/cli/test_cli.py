@@ -54,6 +54,7 @@ def test_default_library_answers_peskov_on_first_use(tmp_path: Path) -> None:
     assert "Peskov" in top["text"]
     assert top["highlights"][0]["text"] in top["text"]
     assert set(top["citation"]) >= {"article", "path", "title", "paragraph", "start", "end"}
+    assert answer["confident"] and 0.0 <= answer["confidence"] <= 1.0
     assert result.stderr.startswith("qa: first use: indexing the sample library in "), result.stderr
     again = qa("ask", "What did Peskov say?", "--json", env=home)
     assert again.returncode == 0 and again.stderr == "", again.stderr

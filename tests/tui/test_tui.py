@@ -53,6 +53,7 @@ async def test_asking_shows_the_answer_and_cited_cards(index_dir: Path) -> None:
         assert "Peskov" in " ".join(hit.text for hit in answer.hits[:2])
         line = str(view.query_one(".answer-line").render())
         assert "[1]" in line and top.best_sentence.strip()[:30] in line
+        assert f"confidence {answer.confidence:.0%}" in line
         assert not chat(pilot).query_one(QuestionInput).locked
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from library_fixtures import SHARED, build, embedder
 
-from qa.evaluate import evaluate, flagged_share, load_questions, render_result
+from qa.evaluate import auroc, evaluate, flagged_share, load_questions, render_result
 from qa.library import Library
 
 SEED = SHARED / "eval" / "seed"
@@ -41,3 +41,13 @@ def test_eval_reports_recall_highlight_and_flag_rates(tmp_path: Path) -> None:
     text = render_result(result)
     assert "not confident: 0.000 of these questions" in text
     assert "highlight contains the answer: n/a" in text  # the seed set has no answer strings
+    assert "confidence AUROC (top hit right)" in text
+    assert result.confidence_auroc is None or 0.0 <= result.confidence_auroc <= 1.0
+
+
+def test_auroc_is_the_chance_a_right_answer_is_more_confident_than_a_wrong_one() -> None:
+    assert auroc([0.9, 0.8, 0.3, 0.1], [True, True, False, False]) == 1.0
+    assert auroc([0.9, 0.8, 0.3, 0.1], [False, False, True, True]) == 0.0
+    assert auroc([0.5, 0.5], [True, False]) == 0.5
+    assert auroc([0.7, 0.2, 0.6], [True, False, False]) == 1.0
+    assert auroc([0.7, 0.6], [True, True]) is None  # no wrong answer: undefined

@@ -267,6 +267,7 @@ def answer_line(answer: Answer, show_timings: bool) -> Content:
         " ",
         ("[1]", "bold $text-accent"),
         plain(f" ({top.citation.title}, {top.citation.place()})", "$text-muted"),
+        (f"  confidence {answer.confidence:.0%}", "$text-muted"),
     ]
     if show_timings:
         parts.append((f"  {answer.seconds * 1000:.0f} ms", "$text-muted"))
