@@ -22,13 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 
-STOPWORDS = frozenset(
-    "a an and are as at be by did do does for from had has have he her his how i in is it its "
-    "of on or she that the their them they this to was were what when where which who whom "
-    "why will with would you your".split()
-)
-_SUFFIXES = ("ings", "ing", "edly", "ed", "es", "s", "ly")
-_WORD = re.compile(r"\w+")
+from qa.words import STOPWORDS, terms
+from qa.words import stem as stem_of
 
 
 @dataclass(frozen=True)
@@ -57,23 +52,6 @@ class FusionWeights:
 
 
 DEFAULT_WEIGHTS = FusionWeights()
-
-
-def terms(text: str) -> list[str]:
-    """Content words of a text, lightly stemmed so 'announced' meets 'announcing'.
-
-    A few suffix rules rather than Porter: the overlap only has to agree with itself
-    (question against sentence); FTS5 does its own stemming for BM25.
-    """
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-
-
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 @lru_cache(maxsize=50_000)
@@ -156,7 +134,7 @@ def _term_positions(question_idf: dict[str, float], lowered: str) -> dict[str, l
             word = _WORD_AT.match(lowered, at).group()  # type: ignore[union-attr]  # the stem is word characters
             verdict = verdicts.get(word)
             if verdict is None:
-                verdict = verdicts[word] = word not in STOPWORDS and _stem(word) == stem
+                verdict = verdicts[word] = word not in STOPWORDS and stem_of(word) == stem
             if verdict:
                 positions.append(at)
             at = lowered.find(stem, at + len(word))

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qa.scoring import terms
+from qa.words import terms
 
 if TYPE_CHECKING:
     import numpy as np
