@@ -58,9 +58,25 @@ def is_no_space(error: BaseException, folder: Path) -> bool:
     return stat.f_bavail * stat.f_frsize < 256 * 1024
 
 
+MAX_WHAT = 300
+"""Characters of a damage description kept in an error line."""
+
+
+def one_line(what: str) -> str:
+    """`what` on one line of at most `MAX_WHAT` characters.
+
+    SQLite's message for a damaged schema quotes the damaged SQL itself, newlines and all;
+    an error line must stay one line of reasonable length.
+    """
+    what = " ".join(what.split())
+    return what if len(what) <= MAX_WHAT else what[: MAX_WHAT - 1] + "…"
+
+
 def corrupt(path: Path, what: str) -> IndexCorrupt:
     """The one wording of a damaged-database error: the file, what is wrong, the fix."""
-    return IndexCorrupt(f"{path}: {what}; run `qa index verify`, then `qa index build --full`")
+    return IndexCorrupt(
+        f"{path}: {one_line(what)}; run `qa index verify`, then `qa index build --full`"
+    )
 
 
 def load_damage(error: BaseException, index_dir: Path) -> IndexCorrupt | None:

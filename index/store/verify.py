@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.errors import IndexCorrupt, IndexUnavailable
+from index.store.dbfiles import one_line
 from index.store.schema import (
     DIGEST_KEY,
     can_write,
@@ -68,7 +69,7 @@ def verify_index(index_dir: Path, *, warn: Callable[[str], None] | None = None) 
             say(message)
         return problems
     except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
-        return [f"{db_path(index_dir)}: database unreadable ({error}); {FIX}"]
+        return [f"{db_path(index_dir)}: database unreadable ({one_line(str(error))}); {FIX}"]
     finally:
         conn.close()
 
@@ -84,7 +85,7 @@ def _check(conn: sqlite3.Connection, index_dir: Path, warn: Callable[[str], None
         try:
             conn.execute("INSERT INTO passage_fts (passage_fts) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as error:
-            problems.append(f"{database}: full-text index damaged ({error}); {FIX}")
+            problems.append(f"{database}: full-text index damaged ({one_line(str(error))}); {FIX}")
     else:
         # FTS5 checks itself only through an INSERT, which a read-only database refuses;
         # its tables are still covered by the content digest below.

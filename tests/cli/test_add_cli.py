@@ -74,7 +74,7 @@ def test_add_saves_each_page_reports_each_failure_and_ask_cites_the_url(tmp_path
         "a login or cookie wall, or not an article",
         f"qa: [4/4] failed {urls[3]}: not an HTML page (Content-Type: application/pdf)",
     ]
-    assert "indexed 1 articles" in result.stderr
+    assert "indexed 1 article," in result.stderr
     [saved] = (home / "articles").iterdir()
     assert saved.suffix == ".txt"
     answer = _ask("How much did the port strike cost the operator?", home)

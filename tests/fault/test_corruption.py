@@ -141,7 +141,7 @@ def test_every_fault_is_refused_or_harmless(tmp_path: Path) -> None:
             message = result["message"]
             assert str(folder) in message, (label, message)
             assert "--full" in message or "qa index build" in message, (label, message)
-            assert "\n" not in message
+            assert "\n" not in message, message
             outcomes[f"{name} {kind}: refused ({result['error']})"] += 1
         else:
             assert name == "library.sqlite", f"{label}: vector file damage was not refused"

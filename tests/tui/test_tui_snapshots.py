@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from library_fixtures import build, make_library
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from tui_support import ask, make_app, wait_ready, wait_until
 
@@ -56,6 +57,13 @@ def test_reader_on_the_cited_paragraph(snap_compare, isolated_home: Path) -> Non
         screen = pilot.app.screen
         assert isinstance(screen, ReaderScreen)
         await wait_until(pilot, lambda: screen.cited is not None, what="reader")
+        body = screen.query_one("#reader-body", VerticalScroll)
+
+        def cited_on_top() -> bool:
+            assert screen.cited is not None
+            return body.scroll_y == min(screen.cited.virtual_region.y, body.max_scroll_y)
+
+        await wait_until(pilot, cited_on_top, what="the cited paragraph at the top")
         await _settle(pilot)
 
     assert snap_compare(_app(isolated_home), terminal_size=SIZE, run_before=run_before)

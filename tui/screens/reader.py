@@ -103,13 +103,17 @@ class ReaderScreen(Screen[None]):
         self.sub_title = f"paragraph {cited_ordinal} of {count}"
         if self.cited is not None:
             # After layout, or the paragraph's offset is not known yet.
-            self.call_after_refresh(self._scroll_to_cited)
+            self.call_after_refresh(self._scroll_to_cited, again=True)
 
-    def _scroll_to_cited(self) -> None:
+    def _scroll_to_cited(self, again: bool = False) -> None:
         if self.cited is not None:
             self.query_one("#reader-body", VerticalScroll).scroll_to_widget(
                 self.cited, animate=False, top=True
             )
+        if again:
+            # The first layout can still change (the scroll bar appears and the text
+            # rewraps), leaving the paragraph a line off the top: scroll once more after it.
+            self.call_after_refresh(self._scroll_to_cited)
 
     def _marked(self, ordinal: int, text: str) -> Content:
         """The paragraph with the cited passage shaded and its answering sentence bold."""
