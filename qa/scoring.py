@@ -200,14 +200,20 @@ def restates(question_terms: frozenset[str], text: str) -> bool:
     """Whether `text` is a heading that only restates the question, never its answer.
 
     A subheading asking a question ("When could the ban go into place?", "What's
-    next?") announces an answer that follows; a short line whose content words are
-    nearly all the question's adds nothing either. A heading that states the answer
-    ("Microsoft layoffs hit 4,800 workers") brings words of its own and is kept.
+    next?") announces an answer that follows; a short heading (no full stop) whose
+    content words are nearly all the question's adds nothing either. A heading that
+    states the answer ("Microsoft layoffs hit 4,800 workers") brings words of its own
+    and is kept.
     """
     if len(text) > RESTATE_CHARS:
         return False
-    if text.rstrip().endswith("?"):
+    end = text.rstrip().rstrip("\"'”’)")
+    if end.endswith("?"):
         return True
+    # A short line that ends as a sentence ends is a statement, maybe the answer itself
+    # ("The script page mentions a pangolin."); headings rarely end with a full stop.
+    if end.endswith((".", "!")):
+        return False
     return len(_term_set(text) - question_terms) <= RESTATE_NEW_TERMS
 
 

@@ -14,6 +14,8 @@ from library_fixtures import build, embedder, make_library
 
 from qa.confidence import DEFAULT_MODEL
 from qa.library import Library
+from qa.scoring import restates
+from qa.words import terms
 
 TIKTOK = (
     "TikTok ban moves ahead as court rejects appeal\n\n"
@@ -77,6 +79,15 @@ def test_a_heading_that_states_the_answer_may_lead(library: Library) -> None:
     top = answer.hits[0]
     assert top.citation.article == "microsoft-layoffs.txt"
     assert "4,800" in top.text
+
+
+def test_a_short_sentence_answering_the_question_is_no_heading() -> None:
+    asked = frozenset(terms("Which article mentions the pangolin?"))
+    # It adds only two words to the question's, yet states the answer, as a sentence.
+    assert not restates(asked, "The script page mentions a pangolin.")
+    assert not restates(asked, "“The script page mentions a pangolin.”")
+    assert restates(asked, "Which article mentions the pangolin?")
+    assert restates(asked, "The pangolin article")
 
 
 @pytest.mark.parametrize(
