@@ -27,7 +27,7 @@ run: setup
 	$(BIN)/qa
 
 test: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
 
 lint: setup
 	$(BIN)/ruff check qa index tui tests bench

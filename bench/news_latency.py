@@ -28,7 +28,7 @@ WARM_UP = 20
 
 
 def measure(index: Path, questions: Path, n: int) -> dict:
-    """p50/p95 of a whole ask (question encode included) and of the search alone."""
+    """p50/p95 of a whole ask (question encode included), of the encode and of the search."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from qa.library import Library
@@ -39,22 +39,27 @@ def measure(index: Path, questions: Path, n: int) -> dict:
     texts = [json.loads(line)["question"] for line in lines][: n + WARM_UP]
     for text in texts[:WARM_UP]:
         library.ask(text, k=5)
-    asks, ranks = [], []
+    asks, encodes, ranks = [], [], []
     for text in texts[WARM_UP:]:
         # Each measured question is asked once, as in `qa eval`: the paragraphs it meets
-        # are new to the snapshot's cache unless an earlier question met them.
+        # are new to the snapshot's cache unless an earlier question met them. The whole
+        # ask is what `qa ask` and the chat do (the encode overlaps the word search);
+        # then its two parts alone, on the same question.
+        started = time.perf_counter()
+        library.ask(text, k=5)
+        asks.append(time.perf_counter() - started)
         started = time.perf_counter()
         vector = library.encode_questions([text])[0]
-        encoded = time.perf_counter()
+        encodes.append(time.perf_counter() - started)
+        started = time.perf_counter()
         library.ask(text, k=5, query_vector=vector)
-        done = time.perf_counter()
-        asks.append(done - started)
-        ranks.append(done - encoded)
+        ranks.append(time.perf_counter() - started)
     info = library.info()
     return {
         "questions": len(asks),
         "passages": info.passages,
         "ask": _percentiles(asks),
+        "encode": _percentiles(encodes),
         "rank": _percentiles(ranks),
     }
 
@@ -80,7 +85,7 @@ def news_rows(
         [python, __file__, "--index", str(index), "--questions", str(folder / "questions.jsonl")]
     )
     result = json.loads(measured[-1].strip().splitlines()[-1])
-    ask, rank = result["ask"], result["rank"]
+    ask, encode, rank = result["ask"], result["encode"], result["rank"]
     return [
         (
             f"warm Library.ask, news ({result['passages']:,} passages, {result['questions']} q)",
@@ -89,7 +94,13 @@ def news_rows(
             "met" if ask["p50_ms"] <= TARGET_MS else "NOT met",
         ),
         (
-            "  the search alone (without the ONNX question encode)",
+            "  its parts: the ONNX question encode",
+            f"p50 {encode['p50_ms']:.1f} / p95 {encode['p95_ms']:.1f} ms",
+            "",
+            "",
+        ),
+        (
+            "  the search (the same question again, its pages cached)",
             f"p50 {rank['p50_ms']:.1f} / p95 {rank['p95_ms']:.1f} ms",
             "",
             "",

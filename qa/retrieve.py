@@ -10,6 +10,7 @@ boilerplate is demoted, and `qa.library` collapses identical passages into one h
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,10 @@ from qa.scoring import (
 )
 
 MODES = ("hybrid", "dense", "bm25")
+QueryVector = np.ndarray | Callable[[], np.ndarray]
+"""A question's vector, or a call that waits for it: the caller may still be encoding it
+on another thread while the words are searched (`qa.pending.PendingVector`)."""
+
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 100
 SHORTLIST = 40
@@ -145,7 +150,7 @@ def document_frequencies(store: Store, question: str) -> dict[str, int]:
 def rank_passages(
     store: Store,
     question: str,
-    query_vector: np.ndarray,
+    query_vector: QueryVector,
     *,
     k: int,
     mode: str = "hybrid",
@@ -238,7 +243,7 @@ class Evidence:
 def gather_evidence(
     store: Store,
     question: str,
-    query_vector: np.ndarray,
+    query_vector: QueryVector,
     *,
     mode: str = "hybrid",
     filters: ArticleFilter | None = None,
@@ -252,13 +257,17 @@ def gather_evidence(
     Chunk and paragraph ids are the store's (`index.store.keys`): only compared with each
     other, never interpreted.
     """
-    dense_hits = []
-    if mode != "bm25":
-        dense_hits = store.dense_search(query_vector[None, :], DENSE_CANDIDATES, filters)[0]
+    # Words first: they need no vector, so a vector still being encoded is waited for
+    # only after them.
     frequency = document_frequencies(store, question)
     lexical_hits = store.lexical_search(
         fts_query(question_words(question), frequency), LEXICAL_CANDIDATES, filters
     )
+    if callable(query_vector):
+        query_vector = query_vector()
+    dense_hits = []
+    if mode != "bm25":
+        dense_hits = store.dense_search(query_vector[None, :], DENSE_CANDIDATES, filters)[0]
     hit_ids = [i for i, _ in dense_hits] + [i for i, _ in lexical_hits]
     paragraph_of = store.paragraphs_of(hit_ids)
     # Distinct, in the order the hits first name them.
