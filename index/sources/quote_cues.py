@@ -22,7 +22,7 @@ propose hint imply indicate mention reveal disclose confess apologize call cite 
 estimate believe hope worry fear contend announce predict insist recount recommend
 comment answer interject interrupt scoff snap plead beg muse marvel gripe grumble fume gush
 elaborate clarify speculate rebut taunt ridicule deride decry denounce condemn scold chide
-admonish implore mutter inquire characterize disagree
+admonish implore mutter inquire characterize disagree laugh chuckle sigh
 write-off
 """.split()
 _IRREGULAR_VERBS = """
@@ -52,14 +52,20 @@ _SPEECH_VERBS.update(_IRREGULAR_VERBS)
 _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
 SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
-    r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up)"
+    r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up"
+    # "Smith was quoted as saying": the whole phrase is the cue.
+    r"|(?:(?:is|was|were|are|been)\s+)?quoted\s+as\s+(?:saying|telling))"
 )
 
 # Words that sit between a subject and its verb ("Peskov also said", "she has said").
 _AUX = (
-    r"(?:[’'](?:s|ve|d|ll)\b)?(?:\s+(?:also|later|then|previously|recently|once|has|had|have|would|will|"
+    # "he’s said", not "Trump’s state tax returns": after ’s or ’ve comes a participle.
+    r"(?:[’'](?:s|ve)\b(?=\s+(?:\w+ly\s+|also\s+|long\s+)?(?:\w+(?:ed|ing)|said|told|written|"
+    r"thought|spoken|sworn|read)\b)|[’'](?:d|ll)\b)?(?:\s+(?:also|later|then|previously|recently|once|has|had|have|would|will|"
     r"repeatedly|again|further|often|publicly|privately|first|quickly|flatly|simply|"
-    r"has\s+long|had\s+previously|went\s+on\s+to|has\s+repeatedly))*"
+    r"has\s+long|had\s+previously|went\s+on\s+to|has\s+repeatedly|"
+    # Any adverb: "Smith reportedly said", "she angrily told" (not a noun such as "family").
+    r"(?!(?:family|ally|rally|assembly|supply|anomaly|july|italy)\b)[a-z]{2,}ly\b))*"
 )
 
 _TITLE = (
@@ -99,7 +105,10 @@ _STOP = (
     r"morning|night|evening|afternoon)"
 )
 _PHRASE_WORD = rf"(?!{_STOP}\b)[\w’'\-\.]+"
-_PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\-]+"
+# Writings that speak as their authors do ("the report said", "the email read"), although
+# their nouns are also speech verbs.
+_WRITING = r"(?:report|post|tweet|e-?mail|text|note)s?\b"
+_PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?:{_WRITING}|(?!{_STOP}\b)[a-z][\w\-]+)"
 # A role with what it is of: "a spokesman for the campaign", "a professor at Harvard"
 # (a determiner or a capital after the preposition: "his series of early-morning" +
 # "tweets" is no role).
@@ -144,6 +153,11 @@ _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|
 AFTER_WHO_FIRST = re.compile(
     rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
     + _NOT_RELATIVE
+)
+# The verb first, before the quotation: 'Said Smith: “...”', 'Added the senator, “...”'.
+INVERTED_LEAD = re.compile(
+    rf"\A\s*(?P<cue>Said|Says|Added|Adds|Asked|Wrote|Writes|Explained|Recalled|Warned)\s+"
+    rf"(?P<who>{MENTION_AFTER})(?:,[^,:“”\"]{{1,80}})?\s*[,:]?\s*\Z"
 )
 AFTER_ACCORDING = re.compile(rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
 
@@ -214,7 +228,7 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
         words.pop(0)
     if not words or (
         len(words) == 1
-        and words[0].group() in FUNCTION_WORDS
+        and words[0].group().rstrip(".,;") in _NO_SPEAKER_WORDS
         and words[0].group().lower() not in PRONOUNS
     ):
         return None
@@ -299,6 +313,11 @@ FUNCTION_WORDS = frozenset(
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
+# A date is no speaker ('In August, groups granted him time, saying ...'); "May" can be a
+# surname.
+_NO_SPEAKER_WORDS = FUNCTION_WORDS | frozenset(
+    "January February March April June July August September October November December".split()
+)
 _WORD = re.compile(r"\S+")
 _NOT_IN_A_MENTION = FUNCTION_WORDS - {"The", "A", "An", "His", "Her", "Their", "Its", "Our"}
 _INITIAL_END = re.compile(r"(?:\b[A-Z]|\bJr|\bSr|\bInc|\bCo)\.\Z")

@@ -34,6 +34,7 @@ _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding
 
 
 _THAT = re.compile(r"\bthat\s+")
+_NEW_CLAUSE = re.compile(r"[,;—]\s*(?:though|although|but|while|whereas|yet|and|so|because)\b|;")
 
 MAX_QUOTED_PARAGRAPH = 20_000
 """Characters a paragraph may hold and still be searched for quotes. News paragraphs run
@@ -138,7 +139,9 @@ def _attribute(
     """The quote(s) that start with `marks[index]`, and the index of the next unused mark."""
     mark = marks[index]
     before = text[sentence_start : max(sentence_start, mark.start - mark.width)]
-    lead = cues.last_cue(before) or _participle_cue(before)
+    lead = cues.last_cue(before) or _participle_cue(before) or _inverted_cue(before)
+    if lead is not None and _colon_then_trail(text, mark, before, after_end):
+        lead = None
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
         said = _outer_cue(before, lead)
@@ -210,6 +213,21 @@ def _attribute(
     return found, following
 
 
+def _colon_then_trail(
+    text: str,
+    mark: Quoted,
+    before: str,
+    after_end: int,
+) -> bool:
+    """'The statement said it would help her: “A,” the union wrote.': a quotation after a
+    colon that is attributed right after it belongs to that attribution, not to a cue
+    earlier in the sentence."""
+    if not before.rstrip().endswith(":") or not mark.closed:
+        return False
+    after = text[mark.end + mark.width : min(after_end, mark.end + mark.width + 240)]
+    return bool(cues.AFTER_VERB_FIRST.match(after) or cues.AFTER_WHO_FIRST.match(after))
+
+
 def _after_colon(
     text: str, marks: list[Quoted], index: int, before: str, sentence_start: int
 ) -> tuple[list[Found], int] | None:
@@ -241,7 +259,20 @@ def _outer_cue(
     outer = cues.first_cue(before[: who[0]])
     if outer is None or before[outer[0][0] : outer[0][1]].lower() not in cues.CLAUSE_VERBS:
         return lead
+    if _NEW_CLAUSE.search(before, outer[0][1], who[0]):
+        # 'X did not supply a cost estimate, though he said “...”': the pronoun opens a
+        # clause of its own, not one the earlier verb reports.
+        return lead
     return outer
+
+
+def _inverted_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """'Said Smith: “...”': the verb before its subject, the quotation right after."""
+    inverted = cues.INVERTED_LEAD.match(before)
+    if inverted is None:
+        return None
+    who = cues.trim_mention(before, inverted.start("who"), inverted.end("who"))
+    return (inverted.span("cue"), who) if who is not None else None
 
 
 def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -15,7 +15,14 @@ from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PREPOSITION, 
 # A particle is followed by its own whitespace: `\s+particle?\s*` could split one long run
 # of spaces two ways at every point, quadratic in its length (a heading padded with 300k
 # spaces took minutes).
-_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*")
+# A word of three small letters and a full stop ends a sentence ("... of Trump. Meanwhile
+# Trump ..." is no name "Trump Meanwhile Trump"), but for a title's abbreviation.
+_NOT_AFTER_SENTENCE = (
+    r"(?:(?<![a-z]{3}\.)|(?<=Prof\.)|(?<=Capt\.)|(?<=Pres\.)|(?<=Sens\.)|(?<=Reps\.))"
+)
+_NAME_RUN = re.compile(
+    rf"{_CAP}(?:{_NOT_AFTER_SENTENCE}\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*"
+)
 _TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
 # The role right before a name, or before a comma and the name ("campaign manager,
 # Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
@@ -70,7 +77,13 @@ _NOT_PERSONAL = frozenset(
     Bank Reserve Market Exchange Hall Square Park Island Islands Kingdom Republic Union
     Affairs Security Policy Research Studies Monday Tuesday Wednesday Thursday Friday
     Saturday Sunday January February March April May June July August September October
-    November December""".split()
+    November December New Mexico Jersey Hampshire Carolina Dakota Orleans Zealand Texas Ohio
+    Florida California Iowa Nevada Arizona Colorado Pennsylvania Michigan Wisconsin Minnesota
+    Missouri Kentucky Tennessee Alabama Louisiana Arkansas Oklahoma Kansas Nebraska Utah
+    Oregon Idaho Montana Wyoming Alaska Hawaii Maryland Delaware Connecticut Massachusetts
+    Vermont Maine Illinois Indiana Russia China Ukraine Syria Iraq Iran Europe Britain
+    France Germany Japan Israel Afghanistan Pakistan Cuba Canada Turkey Africa Asia Moscow
+    London Paris Beijing Kremlin Pentagon""".split()
 )
 _POSSESSOR = re.compile(r"\A(?:the\s+)?(.+?)[’']s\s")
 _DETERMINER_START = re.compile(r"(?:The|A|An|His|Her|Their|Its|Our|One|Another)\s")
