@@ -49,6 +49,13 @@ def _inflections(base: str) -> list[str]:
 
 _SPEECH_VERBS = {form for base in _REGULAR_VERBS for form in _inflections(base)}
 _SPEECH_VERBS.update(_IRREGULAR_VERBS)
+
+
+def is_speech_verb(word: str) -> bool:
+    """Whether `word` (lower case) is a form of a verb that reports speech."""
+    return word in _SPEECH_VERBS
+
+
 _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
 SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
@@ -130,9 +137,12 @@ _GROUP = (
     r"lawmakers|legislators|residents|witnesses|researchers|scientists|polls|reports|"
     r"documents|records|voters|diplomats|people)"
 )
+# A share of people, as polls report them: "63 percent said", "52 percent of voters agreed".
+_SHARE = r"\d[\d.,]*\s*(?:percent|per\s+cent|%)(?:\s+of\s+(?:[a-z][\w\-]*\s+){0,2}?[a-z][\w\-]+)?"
+
 MENTION = (
     rf"(?:(?:{_POSSESSIVE}|{_ROLE_OF})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
-    rf"|{PRONOUN}|\b{_GROUP})"
+    rf"|{PRONOUN}|\b{_GROUP}|\b{_SHARE})"
 )
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
 _ROLE_NAME = rf"(?:(?:(?!{_STOP}\b)[a-z0-9][\w/\-]+|{_CAP})\s+){{1,5}}{NAME}"
@@ -192,6 +202,7 @@ _SUBJECT_AT_END = tuple(
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
         NAME,
         rf"{_POSSESSIVE}|{_ROLE_OF}",
+        rf"\b{_SHARE}",
         rf"\b{_GROUP}",
     )
 )

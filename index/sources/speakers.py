@@ -46,6 +46,7 @@ _ROLE_AFTER_NAME = re.compile(
 _PARENTHESES = re.compile(r"\([^)]*\)?")
 _POSSESSIVE_TAIL = re.compile(r"[’']s\Z")
 _LOWER_WORD = re.compile(r"[a-z][\w\-]+")
+_SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
 
@@ -169,6 +170,8 @@ class SpeakerBook:
         person named there, else to the last speaker the same pronoun named.
         """
         text = _PARENTHESES.sub(" ", mention).strip()
+        if _SHARE_START.match(text):
+            return None  # "63 percent" of those polled: nobody in particular
         head = _ROLE_OF.split(text, maxsplit=1)[0]
         role = (head.split() or [""])[-1][:1].islower()
         if role and (text[:1].islower() or _DETERMINER_START.match(text)):

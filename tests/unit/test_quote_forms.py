@@ -99,3 +99,28 @@ def test_a_place_is_no_person_a_pronoun_refers_to() -> None:
     )
     (quote,) = extract_quotes(source)
     assert quote.speaker == "Tom Clarke"
+
+
+def test_verbs_joined_by_and_between_quotations_are_separate_quotes() -> None:
+    first, second = quotes_of(
+        "Lindqvist called the delay “outrageous” and called for the contractor to be "
+        "“thrown off the job.”"
+    )
+    assert first.content.text == "the delay “outrageous”"
+    assert second.content.text == "the contractor to be “thrown off the job.”"
+    assert second.cue is not None and second.cue.text == "called for"
+    assert first.speaker == second.speaker == "Maria Lindqvist"
+
+
+def test_words_joined_by_and_inside_one_clause_stay_one_quote() -> None:
+    (quote,) = quotes_of("Lindqvist said the plan was “good” and “fair.”")
+    assert quote.content.text == "the plan was “good” and “fair.”"
+
+
+def test_a_share_of_those_polled_speaks_for_nobody_named() -> None:
+    (quote,) = quotes_of(
+        'However, 63 percent of voters said the mayor was "justified" in keeping the report '
+        "private."
+    )
+    assert quote.mention is not None and quote.mention.text == "63 percent of voters"
+    assert quote.speaker is None
