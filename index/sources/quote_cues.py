@@ -249,10 +249,24 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+# Plural nouns that are also speech verbs: after a possessive ("his early-morning tweets",
+# "Trump’s remarks") they are what was said, not the saying.
+_NOUN_FORMS = frozenset("tweets remarks comments posts texts emails claims".split())
+_POSSESSIVE_START = re.compile(r"(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur)\s|\S+[’']s\s")
+
+
+def _subject_of(text: str, verb: re.Match[str]) -> tuple[int, int] | None:
+    who = subject_before(text, verb.start())
+    if who is not None and verb.group() in _NOUN_FORMS:
+        if _POSSESSIVE_START.match(text, who[0]):
+            return None
+    return who
+
+
 def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(cue, speaker mention) of the first speech verb in `text` that has a subject."""
     for verb in list(_VERB_WORD.finditer(text))[:_MOST_VERBS]:
-        who = subject_before(text, verb.start())
+        who = _subject_of(text, verb)
         if who is not None:
             return (verb.start(), verb.end()), who
     return None
@@ -261,7 +275,7 @@ def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
 def last_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(cue, speaker mention) of the last speech verb in `text` that has a subject."""
     for verb in list(_VERB_WORD.finditer(text))[: -_MOST_VERBS - 1 : -1]:
-        who = subject_before(text, verb.start())
+        who = _subject_of(text, verb)
         if who is not None:
             return (verb.start(), verb.end()), who
     matches = list(_ACCORDING_WORD.finditer(text))

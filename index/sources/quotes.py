@@ -36,6 +36,7 @@ _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding
 _THAT = re.compile(r"\bthat\s+")
 _AND_VERB = re.compile(r",?\s+and\s+(?:then\s+)?(?P<cue>[a-z]+(?:\s+for)?)\b")
 _PAST = re.compile(r"[a-z]{3,}ed")
+_THAT_AT_END = re.compile(r"\bthat\s+\Z")
 _NEW_CLAUSE = re.compile(r"[,;—]\s*(?:though|although|but|while|whereas|yet|and|so|because)\b|;")
 
 MAX_QUOTED_PARAGRAPH = 20_000
@@ -155,6 +156,14 @@ def _attribute(
         cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
+        if said is not lead and before[who_start:who_end].lower() not in cues.PRONOUNS:
+            if cues.INTRO_ONLY.match(rest):
+                said = lead  # 'X said that Y told him: “...”': Y's words
+                who = (sentence_start + who_start, sentence_start + who_end)
+                cue = (sentence_start + cue_start, sentence_start + cue_end)
+            else:
+                rest_start = said[0][1]
+                rest = before[rest_start:]
         words_after = text[mark.end + mark.width : sentence_end].split()
         # 'he said "budget reforms" would pay for it': quoted words inside a clause.
         in_a_clause = not rest.strip(" ") and len(words_after) >= 2
@@ -254,9 +263,12 @@ def _outer_cue(
     before: str, lead: tuple[tuple[int, int], tuple[int, int]]
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """'Lynch said she recalled thinking, “...”': a pronoun's cue inside what an earlier
-    speech verb reports is the outer speaker's (same person, named): that verb instead."""
+    speech verb reports is the outer speaker's (same person, named): that verb instead.
+    So is a named subject's after "that" ('Trump said that Clinton once described the deal
+    as “the gold standard”': Trump says so), unless its cue introduces the quotation."""
     who = lead[1]
-    if before[who[0] : who[1]].lower() not in cues.PRONOUNS:
+    pronoun = before[who[0] : who[1]].lower() in cues.PRONOUNS
+    if not pronoun and not _THAT_AT_END.search(before, 0, who[0]):
         return lead
     outer = cues.first_cue(before[: who[0]])
     if outer is None or before[outer[0][0] : outer[0][1]].lower() not in cues.CLAUSE_VERBS:

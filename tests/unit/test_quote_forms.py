@@ -124,3 +124,27 @@ def test_a_share_of_those_polled_speaks_for_nobody_named() -> None:
     )
     assert quote.mention is not None and quote.mention.text == "63 percent of voters"
     assert quote.speaker is None
+
+
+def test_a_named_subject_after_that_is_reported_by_the_outer_speaker() -> None:
+    (quote,) = quotes_of(
+        "Lindqvist said at a rally on Friday that Tom Clarke once described the dam as “the "
+        "gold standard” of public works."
+    )
+    assert quote.speaker == "Maria Lindqvist"
+    assert quote.content.text.startswith("Tom Clarke once described the dam")
+
+
+def test_a_named_subject_whose_cue_introduces_the_quotation_said_it() -> None:
+    (quote,) = quotes_of("Lindqvist said that Tom Clarke told her: “The dam will hold.”")
+    assert quote.speaker == "Tom Clarke"
+    assert quote.content.text == "The dam will hold."
+
+
+def test_someone_s_tweets_are_what_was_said_not_a_cue() -> None:
+    (quote,) = quotes_of(
+        "She said Clarke’s early-morning tweets accusing the council of fraud are “lies and "
+        "conspiracy theories.”"
+    )
+    assert quote.mention is not None and quote.mention.text == "She"
+    assert quote.speaker == "Maria Lindqvist"
