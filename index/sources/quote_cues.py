@@ -1,12 +1,15 @@
 """The words around a quotation that say who said it: speech cues and speaker mentions.
 
-Compiled once at import. Only the index build imports this (through
-`index.sources.quotes`); `qa ask` never does.
+The large patterns are compiled at their first use (`index.sources.lazy_regex`), not at
+import. Only the index build imports this (through `index.sources.quotes`); `qa ask` never
+does.
 """
 
 from __future__ import annotations
 
 import re
+
+from index.sources.lazy_regex import LazyPattern
 
 # Verbs that report speech (or a stated view). Regular ones are listed by their base and
 # inflected below; irregular forms are listed as they are.
@@ -155,24 +158,26 @@ _TIME = (
 )
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
-AFTER_VERB_FIRST = re.compile(
+AFTER_VERB_FIRST = LazyPattern(
     rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_POSSESSIVE_ROLE}|{_ROLE_NAME}|{NAME}|{_ROLE_OF}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 # Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
 _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
-AFTER_WHO_FIRST = re.compile(
+AFTER_WHO_FIRST = LazyPattern(
     rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
     + _NOT_RELATIVE
 )
 # The verb first, before the quotation: 'Said Smith: “...”', 'Added the senator, “...”'.
-INVERTED_LEAD = re.compile(
+INVERTED_LEAD = LazyPattern(
     rf"\A\s*(?P<cue>Said|Says|Added|Adds|Asked|Wrote|Writes|Explained|Recalled|Warned)\s+"
     rf"(?P<who>{MENTION_AFTER})(?:,[^,:“”\"]{{1,80}})?\s*[,:]?\s*\Z"
 )
-AFTER_ACCORDING = re.compile(rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
+AFTER_ACCORDING = LazyPattern(
+    rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})"
+)
 
 # A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
-AFTER_GAP = re.compile(
+AFTER_GAP = LazyPattern(
     rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
     r"\b"
 )
@@ -188,7 +193,7 @@ ADDING_CLAUSE = re.compile(
 )
 # The subject at the start of a sentence and the verb that follows it, for quoted words
 # with no speech verb before them ('Trump called the senator a "nasty guy"').
-SUBJECT_AT_START = re.compile(
+SUBJECT_AT_START = LazyPattern(
     rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+"
     r"(?P<cue>(?:is\s+|was\s+)?(?!(?:of|for|in|on|at|by|with|from|about|into|over|than|to|"
     r"and|or|but|the|a|an|that|who|which|whose)\b)[a-z][\w\-]+)\b"
@@ -196,7 +201,7 @@ SUBJECT_AT_START = re.compile(
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
-    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_TIME}{_AUX}\s*\Z")
+    LazyPattern(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_TIME}{_AUX}\s*\Z")
     for kind in (
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
@@ -208,8 +213,8 @@ _SUBJECT_AT_END = tuple(
 )
 # A speech verb's form followed by an auxiliary is a noun ("Health worries have dogged
 # her") or the subject of a relative clause ("what he said was"): no cue.
-_VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
-_ACCORDING_WORD = re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
+_VERB_WORD = LazyPattern(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
+_ACCORDING_WORD = LazyPattern(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
 
 
 # How many speech verbs of one stretch of text are tried for a subject (a bound on the
@@ -299,21 +304,21 @@ TRANSCRIPT_LABEL = re.compile(
 INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,]){0,2}\s*\Z")
 
 # Reported speech in a sentence with no quotation: what follows its cue.
-CLAUSE_AFTER_CUE = re.compile(
+CLAUSE_AFTER_CUE = LazyPattern(
     rf"(?:{_TIME})?(?:\s+(?:to\s+)?(?:reporters|(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|us|me))?"
     rf"{_TIME},?\s+(?P<content>(?:that\s+)?\S.{{15,}})\Z"
 )
 # The content may end in a closing mark: '“... losses,” The Hill reported.'
-INDIRECT_TRAIL = re.compile(
+INDIRECT_TRAIL = LazyPattern(
     rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
 )
-INDIRECT_TRAIL_VERB_FIRST = re.compile(
+INDIRECT_TRAIL_VERB_FIRST = LazyPattern(
     rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_ROLE_OF}))[^,]{{0,80}}\Z"
 )
-ACCORDING_LEAD = re.compile(
+ACCORDING_LEAD = LazyPattern(
     rf"\A(?P<cue>[Aa]ccording\s+to)\s+(?P<who>{MENTION_AFTER}),\s+(?P<content>\S.{{15,}})\Z"
 )
-ACCORDING_TRAIL = re.compile(
+ACCORDING_TRAIL = LazyPattern(
     rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
 )
 
