@@ -93,6 +93,22 @@ _OF_FOR = re.compile(r"\s+(?:of|for)\s+")
 _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 
 
+def _last_title(run: list[str], name_length: int) -> str | None:
+    """The last title among the words of a run before its name ("Mayor" in "Springfield
+    Mayor Ana Ruiz"), unless a word such as "Vice" makes it another office."""
+    lead = run[: max(0, len(run) - name_length)]
+    for index in range(len(lead) - 1, -1, -1):
+        word = lead[index].rstrip(".")
+        if _TITLE_ONLY.match(word) or _TITLE_ONLY.match(word + "."):
+            if index and lead[index - 1] in _OTHER_OFFICE:
+                return None
+            return word
+    return None
+
+
+_OTHER_OFFICE = frozenset({"Vice", "Deputy", "Assistant", "Under", "Acting"})
+
+
 def _looks_personal(words: list[str]) -> bool:
     return not any(word in _NOT_PERSONAL for word in words)
 
@@ -130,11 +146,12 @@ class SpeakerBook:
             self._seen[name] = self._seen.get(name, 0) + 1
             # A window, not the whole text before the name: a search anchored at its end
             # would otherwise scan the paragraph again for every name in it.
-            # The title inside the run ("Sen. John Smith", "President Obama") counts too.
-            run = match.group().split(" ", 1)[0].rstrip(".")
+            # The title inside the run counts too: "Sen. John Smith", "President Obama",
+            # "Springfield Mayor Ana Ruiz" (but a vice president is not "the president").
             before = text[max(0, match.start() - 40) : match.start()]
-            if _TITLE_ONLY.match(run) and run != words[0]:
-                before = f"{before} {run} "
+            title = _last_title(match.group().split(), len(words))
+            if title is not None:
+                before = f"{before} {title} "
             role = _ROLE_BEFORE_NAME.search(before)
             if role:
                 word = role.group(1).lower()

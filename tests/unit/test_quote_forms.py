@@ -148,3 +148,20 @@ def test_someone_s_tweets_are_what_was_said_not_a_cue() -> None:
     )
     assert quote.mention is not None and quote.mention.text == "She"
     assert quote.speaker == "Maria Lindqvist"
+
+
+def test_a_title_inside_a_name_run_is_the_role_that_refers_back() -> None:
+    source = article(
+        "Vice President Joe Biden met Homeland Security Secretary Jeh Johnson on Monday.",
+        "“The systems are safe,” the secretary said.",
+        "“We will not be intimidated,” the president said.",
+    )
+    secretary, president = extract_quotes(source)
+    assert secretary.speaker == "Jeh Johnson"
+    # "Vice President" is another office: no president is known here.
+    assert president.speaker != "Joe Biden"
+
+
+def test_the_role_before_a_name_refers_back_to_it() -> None:
+    (quote,) = quotes_of("“The dam will hold,” the mayor said.")
+    assert quote.speaker == "Maria Lindqvist"
