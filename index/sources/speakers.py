@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from index.sources.genders import fits, genders
 from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PREPOSITION, PRONOUNS
 
 # A particle is followed by its own whitespace: `\s+particle?\s*` could split one long run
@@ -123,7 +124,9 @@ class SpeakerBook:
         """Role word ("spokesman", "president") -> the name it introduced."""
         self._last_speaker: str | None = None
         self._last_by_pronoun: dict[str, str] = {}
-        self._last_person: str | None = None
+        self._speakers: list[str] = []
+        self._people: list[str] = []
+        """Speakers and people named (last of each paragraph), in reading order."""
         self._seen: dict[str, int] = {}
         for text in texts:
             self._read_names(text)
@@ -134,6 +137,7 @@ class SpeakerBook:
             known = self._full.get(last)
             if known is None or (count, len(name)) > (self._seen[known], len(known)):
                 self._full[last] = name
+        self._gender = genders(texts, self._full)
 
     def _read_names(self, text: str) -> None:
         for match in _NAME_RUN.finditer(text):
@@ -201,14 +205,16 @@ class SpeakerBook:
                 return self._last_by_pronoun.get(lowered)
             # A person named earlier in the same sentence, else whoever "he"/"she" last
             # was, else the last speaker, else the last person named in the paragraph.
+            # Someone the article shows to be of the other sex is skipped ("he" is not
+            # Hillary Clinton).
             sentences = _LAST_SENTENCE.split(before)
             return (
-                self._last_name_in(sentences[-1])
-                or (self._first_name_in(sentences[-2]) if len(sentences) > 1 else None)
-                or self._last_by_pronoun.get(lowered)
-                or self._last_speaker
-                or self._last_name_in(before)
-                or self._last_person
+                self._last_name_in(sentences[-1], lowered)
+                or (self._first_name_in(sentences[-2], lowered) if len(sentences) > 1 else None)
+                or self._fitting(self._last_by_pronoun.get(lowered), lowered)
+                or self._last_fitting(self._speakers, lowered)
+                or self._last_name_in(before, lowered)
+                or self._last_fitting(self._people, lowered)
             )
         words = text.split()
         if words and words[-1][:1].isupper():
@@ -236,29 +242,47 @@ class SpeakerBook:
         if speaker is None:
             return
         self._last_speaker = speaker
+        self._speakers.append(speaker)
         lowered = mention.strip().lower()
         if lowered in _PRONOUN_MALE or lowered in _PRONOUN_FEMALE:
             self._last_by_pronoun[lowered] = speaker
 
     def saw_person(self, text: str) -> None:
-        """Note the last person named in `text` (for a pronoun with no speaker yet)."""
-        name = self._last_name_in(text)
-        if name is not None:
-            self._last_person = name
-
-    def _first_name_in(self, text: str) -> str | None:
-        """The first person named in `text` (its subject, as a rule), if any."""
+        """Note the people named in `text` (for a pronoun with no speaker yet)."""
         for match in _NAME_RUN.finditer(text):
             words = _name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
-                return self._full.get(words[-1], " ".join(words))
+                self._people.append(self._full.get(words[-1], " ".join(words)))
+
+    def _fitting(self, name: str | None, pronoun: str) -> str | None:
+        """`name` if the pronoun can refer to that person, else None."""
+        if name is None or not fits(self._gender.get(name), pronoun):
+            return None
+        return name
+
+    def _last_fitting(self, names: list[str], pronoun: str) -> str | None:
+        for name in reversed(names):
+            if self._fitting(name, pronoun):
+                return name
         return None
 
-    def _last_name_in(self, text: str) -> str | None:
-        """The last person named in `text`: a full name, or a surname the article has."""
+    def _first_name_in(self, text: str, pronoun: str = "") -> str | None:
+        """The first person named in `text` (its subject, as a rule) whom `pronoun` can
+        refer to, if any."""
+        for match in _NAME_RUN.finditer(text):
+            words = _name_words(match.group())
+            if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
+                name = self._fitting(self._full.get(words[-1], " ".join(words)), pronoun)
+                if name is not None:
+                    return name
+        return None
+
+    def _last_name_in(self, text: str, pronoun: str = "") -> str | None:
+        """The last person named in `text` (a full name, or a surname the article has)
+        whom `pronoun` can refer to."""
         last = None
         for match in _NAME_RUN.finditer(text):
             words = _name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
-                last = self._full.get(words[-1], " ".join(words))
+                last = self._fitting(self._full.get(words[-1], " ".join(words)), pronoun) or last
         return last

@@ -165,3 +165,21 @@ def test_a_title_inside_a_name_run_is_the_role_that_refers_back() -> None:
 def test_the_role_before_a_name_refers_back_to_it() -> None:
     (quote,) = quotes_of("“The dam will hold,” the mayor said.")
     assert quote.speaker == "Maria Lindqvist"
+
+
+def test_he_and_she_skip_someone_of_the_other_sex() -> None:
+    source = article(
+        "Hillary Clinton attacked Donald Trump on Monday.",
+        "“We will win this fight,” he said.",
+        "“Not a chance,” she said.",
+    )
+    assert [q.speaker for q in extract_quotes(source)] == ["Donald Trump", "Hillary Clinton"]
+
+
+def test_an_honorific_tells_the_sex_a_first_name_does_not() -> None:
+    source = article(
+        "Jordan Smith met Tom Clarke at the dam. Mrs. Smith runs the council.",
+        "“We will rebuild it,” she said.",
+    )
+    (quote,) = extract_quotes(source)
+    assert quote.speaker == "Jordan Smith"
