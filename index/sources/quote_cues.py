@@ -122,7 +122,7 @@ _PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?:{_WRITING}|(?!{_STO
 # A role with what it is of: "a spokesman for the campaign", "a professor at Harvard"
 # (a determiner or a capital after the preposition: "his series of early-morning" +
 # "tweets" is no role).
-PREPOSITION = r"(?:for|at|of|in|with|from)"
+PREPOSITION = r"(?:for|at|of|in|with|from|by)"
 _ROLE_OF = (
     rf"{_PHRASE}(?:\s+{PREPOSITION}\s+(?:{_DETERMINER}\s+(?:(?!{_STOP}\b)[\w\-.]+\s+){{0,3}}"
     rf"(?!{_STOP}\b)[^\W\d_][\w\-]*|{_CAP}(?:\s+{_CAP}){{0,3}}))?"

@@ -47,6 +47,13 @@ _ROLE_AFTER_NAME = re.compile(
 _PARENTHESES = re.compile(r"\([^)]*\)?")
 _POSSESSIVE_TAIL = re.compile(r"[’']s\Z")
 _LOWER_WORD = re.compile(r"[a-z][\w\-]+")
+# A writing of an organisation or a person: what it says, they say.
+_WRITING_BY = re.compile(
+    r"(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[a-z][\w\-]*\s+){0,2}?"
+    r"(?:statement|report|letter|memo|release|e-?mail|tweet|post|filing|complaint|lawsuit|"
+    r"study|survey|poll|analysis|document|ad|video|editorial|article|story|transcript)s?"
+    r"\s+(?:by|from|of)\s+((?:the\s+)?[A-Z].*)\Z"
+)
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -194,6 +201,10 @@ class SpeakerBook:
         if _SHARE_START.match(text):
             return None  # "63 percent" of those polled: nobody in particular
         head = _ROLE_OF.split(text, maxsplit=1)[0]
+        writing = _WRITING_BY.match(text)
+        if writing is not None:
+            # "a statement from the White House" speaks for the White House.
+            return self.fullest(writing.group(1))
         role = (head.split() or [""])[-1][:1].islower()
         if role and (text[:1].islower() or _DETERMINER_START.match(text)):
             # "a professor at Harvard University": the role, not what it is of (but "the

@@ -183,3 +183,19 @@ def test_an_honorific_tells_the_sex_a_first_name_does_not() -> None:
     )
     (quote,) = extract_quotes(source)
     assert quote.speaker == "Jordan Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The dam was “in danger,” according to a report by The Springfield Herald.",
+            "Springfield Herald",
+        ),
+        ("“The dam will hold,” said a statement from the White House.", "White House"),
+        ("“The dam will hold,” a letter from Lindqvist said.", "Maria Lindqvist"),
+    ],
+)
+def test_a_writing_by_someone_speaks_for_them(text: str, speaker: str) -> None:
+    (quote,) = quotes_of(text)
+    assert quote.speaker == speaker
