@@ -2,11 +2,12 @@
 
 `extract_quotes` is a pure function of an `Article`, run by the index build (only there:
 `qa ask` never imports this module). It works paragraph by paragraph with regular
-expressions compiled at import (`index.sources.quote_cues`): each pair of quotation marks
-(`index.sources.quote_marks`) is matched to a speech cue and a speaker mention next to it,
-and sentences with no quotation are tried for reported speech ("Peskov said the reserve
+expressions compiled at their first use (`index.sources.quote_cues`): each pair of
+quotation marks (`index.sources.quote_marks`) is matched to a speech cue and a speaker
+mention next to it, and sentences with no quotation are tried for reported speech ("Peskov said the reserve
 ...", "according to X, ..."). Mentions are resolved to the fullest name of the person in
-the article (`index.sources.speakers`). Boilerplate paragraphs yield nothing, and text
+the article (`index.sources.speakers`; "he" and "she" skip people the article shows to be
+of the other sex, `index.sources.genders`). Boilerplate paragraphs yield nothing, and text
 that fits no pattern (unbalanced or nested marks, a quote with nobody named) yields fewer
 quotes, never an error.
 """
