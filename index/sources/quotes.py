@@ -4,12 +4,12 @@
 `qa ask` never imports this module). It works paragraph by paragraph with regular
 expressions compiled at their first use (`index.sources.quote_cues`): each pair of
 quotation marks (`index.sources.quote_marks`) is matched to a speech cue and a speaker
-mention next to it, and sentences with no quotation are tried for reported speech ("Peskov said the reserve
-...", "according to X, ..."). Mentions are resolved to the fullest name of the person in
-the article (`index.sources.speakers`; "he" and "she" skip people the article shows to be
-of the other sex, `index.sources.genders`). Boilerplate paragraphs yield nothing, and text
-that fits no pattern (unbalanced or nested marks, a quote with nobody named) yields fewer
-quotes, never an error.
+mention next to it, and sentences with no quotation are tried for reported speech
+("Peskov said the reserve ...", "according to X, ..."). Mentions are resolved to the
+fullest name of the person in the article (`index.sources.speakers`; "he" and "she" skip
+people the article shows to be of the other sex, `index.sources.genders`). Boilerplate
+paragraphs yield nothing, and text that fits no pattern (unbalanced or nested marks, a
+quote with nobody named) yields fewer quotes, never an error.
 """
 
 from __future__ import annotations
@@ -28,15 +28,13 @@ from index.sources.quote_runs import (
     last_of,
     stands_alone,
 )
-from index.sources.reported_speech import Found, clause_end, indirect
+from index.sources.reported_speech import Found, clause_end, conjuncts, indirect
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
 
 _THAT = re.compile(r"\bthat\s+")
-_AND_VERB = re.compile(r",?\s+and\s+(?:then\s+)?(?P<cue>[a-z]+(?:\s+for)?)\b")
-_PAST = re.compile(r"[a-z]{3,}ed")
 _THAT_AT_END = re.compile(r"\bthat\s+\Z")
 _NEW_CLAUSE = re.compile(r"[,;—]\s*(?:though|although|but|while|whereas|yet|and|so|because)\b|;")
 
@@ -370,32 +368,9 @@ def _reported_clause(
     while following < len(marks) and marks[following].start < sentence_end:
         following += 1
     end = max(end, marks[following - 1].end)
-    return _conjuncts(text, marks[index:following], Found(clause_start, end, True, cue, who)), (
+    return conjuncts(text, marks[index:following], Found(clause_start, end, True, cue, who)), (
         following
     )
-
-
-def _conjuncts(text: str, marks: list[Quoted], clause: Found) -> list[Found]:
-    """'X called it “outrageous” and called for pay to be “clawed back”': one reported
-    clause per verb joined by "and" between quotations, each its own quote by the same
-    speaker (the second with its own cue)."""
-    found = [clause]
-    for previous, mark in zip(marks, marks[1:], strict=False):
-        gap_start = previous.end + previous.width
-        gap_end = mark.start - mark.width
-        joined = _AND_VERB.search(text, gap_start, max(gap_start, gap_end))
-        if joined is None or joined.start() <= found[-1].start:
-            continue
-        verb = joined.group("cue")
-        if not (cues.is_speech_verb(verb.split()[0]) or _PAST.fullmatch(verb)):
-            continue
-        last = found[-1]
-        content_start = joined.end()
-        while content_start < len(text) and text[content_start] == " ":
-            content_start += 1
-        found[-1] = Found(last.start, joined.start(), True, last.cue, last.who)
-        found.append(Found(content_start, last.end, True, joined.span("cue"), last.who))
-    return found
 
 
 def _join_split(text: str, marks: list[Quoted], index: int, quote: Found) -> tuple[Found, int]:
