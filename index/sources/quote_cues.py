@@ -1,12 +1,15 @@
 """The words around a quotation that say who said it: speech cues and speaker mentions.
 
-Compiled once at import. Only the index build imports this (through
-`index.sources.quotes`); `qa ask` never does.
+The large patterns are compiled at their first use (`index.sources.lazy_regex`), not at
+import. Only the index build imports this (through `index.sources.quotes`); `qa ask` never
+does.
 """
 
 from __future__ import annotations
 
 import re
+
+from index.sources.lazy_regex import LazyPattern
 
 # Verbs that report speech (or a stated view). Regular ones are listed by their base and
 # inflected below; irregular forms are listed as they are.
@@ -22,7 +25,7 @@ propose hint imply indicate mention reveal disclose confess apologize call cite 
 estimate believe hope worry fear contend announce predict insist recount recommend
 comment answer interject interrupt scoff snap plead beg muse marvel gripe grumble fume gush
 elaborate clarify speculate rebut taunt ridicule deride decry denounce condemn scold chide
-admonish implore mutter inquire characterize disagree
+admonish implore mutter inquire characterize disagree laugh chuckle sigh
 write-off
 """.split()
 _IRREGULAR_VERBS = """
@@ -49,17 +52,30 @@ def _inflections(base: str) -> list[str]:
 
 _SPEECH_VERBS = {form for base in _REGULAR_VERBS for form in _inflections(base)}
 _SPEECH_VERBS.update(_IRREGULAR_VERBS)
+
+
+def is_speech_verb(word: str) -> bool:
+    """Whether `word` (lower case) is a form of a verb that reports speech."""
+    return word in _SPEECH_VERBS
+
+
 _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
 SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
-    r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up)"
+    r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up"
+    # "Smith was quoted as saying": the whole phrase is the cue.
+    r"|(?:(?:is|was|were|are|been)\s+)?quoted\s+as\s+(?:saying|telling))"
 )
 
 # Words that sit between a subject and its verb ("Peskov also said", "she has said").
 _AUX = (
-    r"(?:[’'](?:s|ve|d|ll)\b)?(?:\s+(?:also|later|then|previously|recently|once|has|had|have|would|will|"
+    # "he’s said", not "Trump’s state tax returns": after ’s or ’ve comes a participle.
+    r"(?:[’'](?:s|ve)\b(?=\s+(?:\w+ly\s+|also\s+|long\s+)?(?:\w+(?:ed|ing)|said|told|written|"
+    r"thought|spoken|sworn|read)\b)|[’'](?:d|ll)\b)?(?:\s+(?:also|later|then|previously|recently|once|has|had|have|would|will|"
     r"repeatedly|again|further|often|publicly|privately|first|quickly|flatly|simply|"
-    r"has\s+long|had\s+previously|went\s+on\s+to|has\s+repeatedly))*"
+    r"has\s+long|had\s+previously|went\s+on\s+to|has\s+repeatedly|"
+    # Any adverb: "Smith reportedly said", "she angrily told" (not a noun such as "family").
+    r"(?!(?:family|ally|rally|assembly|supply|anomaly|july|italy)\b)[a-z]{2,}ly\b))*"
 )
 
 _TITLE = (
@@ -99,11 +115,14 @@ _STOP = (
     r"morning|night|evening|afternoon)"
 )
 _PHRASE_WORD = rf"(?!{_STOP}\b)[\w’'\-\.]+"
-_PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?!{_STOP}\b)[a-z][\w\-]+"
+# Writings that speak as their authors do ("the report said", "the email read"), although
+# their nouns are also speech verbs.
+_WRITING = r"(?:report|post|tweet|e-?mail|text|note)s?\b"
+_PHRASE = rf"{_DETERMINER}\s+(?:{_PHRASE_WORD}\s+){{0,5}}?(?:{_WRITING}|(?!{_STOP}\b)[a-z][\w\-]+)"
 # A role with what it is of: "a spokesman for the campaign", "a professor at Harvard"
 # (a determiner or a capital after the preposition: "his series of early-morning" +
 # "tweets" is no role).
-PREPOSITION = r"(?:for|at|of|in|with|from)"
+PREPOSITION = r"(?:for|at|of|in|with|from|by)"
 _ROLE_OF = (
     rf"{_PHRASE}(?:\s+{PREPOSITION}\s+(?:{_DETERMINER}\s+(?:(?!{_STOP}\b)[\w\-.]+\s+){{0,3}}"
     rf"(?!{_STOP}\b)[^\W\d_][\w\-]*|{_CAP}(?:\s+{_CAP}){{0,3}}))?"
@@ -121,9 +140,12 @@ _GROUP = (
     r"lawmakers|legislators|residents|witnesses|researchers|scientists|polls|reports|"
     r"documents|records|voters|diplomats|people)"
 )
+# A share of people, as polls report them: "63 percent said", "52 percent of voters agreed".
+_SHARE = r"\d[\d.,]*\s*(?:percent|per\s+cent|%)(?:\s+of\s+(?:[a-z][\w\-]*\s+){0,2}?[a-z][\w\-]+)?"
+
 MENTION = (
     rf"(?:(?:{_POSSESSIVE}|{_ROLE_OF})(?:\s+{NAME})?|{NAME}{_OF_NAME}(?:\s+and\s+{NAME})?"
-    rf"|{PRONOUN}|\b{_GROUP})"
+    rf"|{PRONOUN}|\b{_GROUP}|\b{_SHARE})"
 )
 # After a verb or "according to", a bare role may come first: "city engineer Ana Ruiz".
 _ROLE_NAME = rf"(?:(?:(?!{_STOP}\b)[a-z0-9][\w/\-]+|{_CAP})\s+){{1,5}}{NAME}"
@@ -136,19 +158,26 @@ _TIME = (
 )
 
 # After a closing quotation mark: ', said Peskov' | ', Peskov said' | ', according to X'.
-AFTER_VERB_FIRST = re.compile(
+AFTER_VERB_FIRST = LazyPattern(
     rf"\A\s*[,;:—–]?\s*(?P<cue>{SPEECH_VERB}){_TIME}\s+(?P<who>(?:{_POSSESSIVE_ROLE}|{_ROLE_NAME}|{NAME}|{_ROLE_OF}|{PRONOUN}))(?=[\s,.;:!?]|\Z)"
 )
 # Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
 _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
-AFTER_WHO_FIRST = re.compile(
+AFTER_WHO_FIRST = LazyPattern(
     rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
     + _NOT_RELATIVE
 )
-AFTER_ACCORDING = re.compile(rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})")
+# The verb first, before the quotation: 'Said Smith: “...”', 'Added the senator, “...”'.
+INVERTED_LEAD = LazyPattern(
+    rf"\A\s*(?P<cue>Said|Says|Added|Adds|Asked|Wrote|Writes|Explained|Recalled|Warned)\s+"
+    rf"(?P<who>{MENTION_AFTER})(?:,[^,:“”\"]{{1,80}})?\s*[,:]?\s*\Z"
+)
+AFTER_ACCORDING = LazyPattern(
+    rf"\A\s*[,;:—–]?\s*(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})"
+)
 
 # A quote that opens a sentence and is attributed after more words: '“A” for B, she said.'
-AFTER_GAP = re.compile(
+AFTER_GAP = LazyPattern(
     rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
     r"\b"
 )
@@ -164,7 +193,7 @@ ADDING_CLAUSE = re.compile(
 )
 # The subject at the start of a sentence and the verb that follows it, for quoted words
 # with no speech verb before them ('Trump called the senator a "nasty guy"').
-SUBJECT_AT_START = re.compile(
+SUBJECT_AT_START = LazyPattern(
     rf"\A\s*(?:[^,“”\"]{{0,60}},\s+)?(?P<who>{MENTION})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+"
     r"(?P<cue>(?:is\s+|was\s+)?(?!(?:of|for|in|on|at|by|with|from|about|into|over|than|to|"
     r"and|or|but|the|a|an|that|who|which|whose)\b)[a-z][\w\-]+)\b"
@@ -172,19 +201,20 @@ SUBJECT_AT_START = re.compile(
 
 # Before a speech verb, anchored at the end: the subject, nearest kinds first.
 _SUBJECT_AT_END = tuple(
-    re.compile(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_TIME}{_AUX}\s*\Z")
+    LazyPattern(rf"(?P<who>{kind})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_TIME}{_AUX}\s*\Z")
     for kind in (
         rf"\b{PRONOUN}",
         rf"(?:{_POSSESSIVE}|{_PHRASE})\s+{NAME}",
         NAME,
         rf"{_POSSESSIVE}|{_ROLE_OF}",
+        rf"\b{_SHARE}",
         rf"\b{_GROUP}",
     )
 )
 # A speech verb's form followed by an auxiliary is a noun ("Health worries have dogged
 # her") or the subject of a relative clause ("what he said was"): no cue.
-_VERB_WORD = re.compile(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
-_ACCORDING_WORD = re.compile(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
+_VERB_WORD = LazyPattern(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
+_ACCORDING_WORD = LazyPattern(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})")
 
 
 # How many speech verbs of one stretch of text are tried for a subject (a bound on the
@@ -214,7 +244,7 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
         words.pop(0)
     if not words or (
         len(words) == 1
-        and words[0].group() in FUNCTION_WORDS
+        and words[0].group().rstrip(".,;") in _NO_SPEAKER_WORDS
         and words[0].group().lower() not in PRONOUNS
     ):
         return None
@@ -224,10 +254,24 @@ def trim_mention(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+# Plural nouns that are also speech verbs: after a possessive ("his early-morning tweets",
+# "Trump’s remarks") they are what was said, not the saying.
+_NOUN_FORMS = frozenset("tweets remarks comments posts texts emails claims".split())
+_POSSESSIVE_START = re.compile(r"(?:[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur)\s|\S+[’']s\s")
+
+
+def _subject_of(text: str, verb: re.Match[str]) -> tuple[int, int] | None:
+    who = subject_before(text, verb.start())
+    if who is not None and verb.group() in _NOUN_FORMS:
+        if _POSSESSIVE_START.match(text, who[0]):
+            return None
+    return who
+
+
 def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(cue, speaker mention) of the first speech verb in `text` that has a subject."""
     for verb in list(_VERB_WORD.finditer(text))[:_MOST_VERBS]:
-        who = subject_before(text, verb.start())
+        who = _subject_of(text, verb)
         if who is not None:
             return (verb.start(), verb.end()), who
     return None
@@ -236,7 +280,7 @@ def first_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
 def last_cue(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """(cue, speaker mention) of the last speech verb in `text` that has a subject."""
     for verb in list(_VERB_WORD.finditer(text))[: -_MOST_VERBS - 1 : -1]:
-        who = subject_before(text, verb.start())
+        who = _subject_of(text, verb)
         if who is not None:
             return (verb.start(), verb.end()), who
     matches = list(_ACCORDING_WORD.finditer(text))
@@ -260,21 +304,21 @@ TRANSCRIPT_LABEL = re.compile(
 INTRO_ONLY = re.compile(r"\A(?:(?![^,:.]*\bthat\b)[^,:.]{0,60}[:,]){0,2}\s*\Z")
 
 # Reported speech in a sentence with no quotation: what follows its cue.
-CLAUSE_AFTER_CUE = re.compile(
+CLAUSE_AFTER_CUE = LazyPattern(
     rf"(?:{_TIME})?(?:\s+(?:to\s+)?(?:reporters|(?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*|him|her|them|us|me))?"
     rf"{_TIME},?\s+(?P<content>(?:that\s+)?\S.{{15,}})\Z"
 )
 # The content may end in a closing mark: '“... losses,” The Hill reported.'
-INDIRECT_TRAIL = re.compile(
+INDIRECT_TRAIL = LazyPattern(
     rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<who>{MENTION}){_AUX}\s+(?P<cue>{SPEECH_VERB})\b[^,]{{0,80}}\Z"
 )
-INDIRECT_TRAIL_VERB_FIRST = re.compile(
+INDIRECT_TRAIL_VERB_FIRST = LazyPattern(
     rf"\A(?P<content>.{{20,}}?),\s+(?P<cue>{SPEECH_VERB})\s+(?P<who>(?:{_ROLE_NAME}|{NAME}|{_ROLE_OF}))[^,]{{0,80}}\Z"
 )
-ACCORDING_LEAD = re.compile(
+ACCORDING_LEAD = LazyPattern(
     rf"\A(?P<cue>[Aa]ccording\s+to)\s+(?P<who>{MENTION_AFTER}),\s+(?P<content>\S.{{15,}})\Z"
 )
-ACCORDING_TRAIL = re.compile(
+ACCORDING_TRAIL = LazyPattern(
     rf"\A(?P<content>.{{20,}}?),[”\"]?\s+(?P<cue>according\s+to)\s+(?P<who>{MENTION_AFTER})[^,]{{0,60}}\Z"
 )
 
@@ -299,6 +343,19 @@ FUNCTION_WORDS = frozenset(
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
+# A date is no speaker ('In August, groups granted him time, saying ...'); "May" can be a
+# surname.
+_NO_SPEAKER_WORDS = FUNCTION_WORDS | frozenset(
+    "January February March April June July August September October November December".split()
+)
 _WORD = re.compile(r"\S+")
 _NOT_IN_A_MENTION = FUNCTION_WORDS - {"The", "A", "An", "His", "Her", "Their", "Its", "Our"}
 _INITIAL_END = re.compile(r"(?:\b[A-Z]|\bJr|\bSr|\bInc|\bCo)\.\Z")
+
+
+def compile_patterns() -> None:
+    """Compile every large pattern now rather than at its first use (for a timing that
+    should measure the search alone)."""
+    for value in (*globals().values(), *_SUBJECT_AT_END):
+        if isinstance(value, LazyPattern):
+            _ = value.compiled

@@ -2,13 +2,14 @@
 
 `extract_quotes` is a pure function of an `Article`, run by the index build (only there:
 `qa ask` never imports this module). It works paragraph by paragraph with regular
-expressions compiled at import (`index.sources.quote_cues`): each pair of quotation marks
-(`index.sources.quote_marks`) is matched to a speech cue and a speaker mention next to it,
-and sentences with no quotation are tried for reported speech ("Peskov said the reserve
-...", "according to X, ..."). Mentions are resolved to the fullest name of the person in
-the article (`index.sources.speakers`). Boilerplate paragraphs yield nothing, and text
-that fits no pattern (unbalanced or nested marks, a quote with nobody named) yields fewer
-quotes, never an error.
+expressions compiled at their first use (`index.sources.quote_cues`): each pair of
+quotation marks (`index.sources.quote_marks`) is matched to a speech cue and a speaker
+mention next to it, and sentences with no quotation are tried for reported speech
+("Peskov said the reserve ...", "according to X, ..."). Mentions are resolved to the
+fullest name of the person in the article (`index.sources.speakers`; "he" and "she" skip
+people the article shows to be of the other sex, `index.sources.genders`). Boilerplate
+paragraphs yield nothing, and text that fits no pattern (unbalanced or nested marks, a
+quote with nobody named) yields fewer quotes, never an error.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from index.sources.quote_runs import (
     last_of,
     stands_alone,
 )
-from index.sources.reported_speech import Found, clause_end, indirect
+from index.sources.reported_speech import Found, clause_end, conjuncts, indirect
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
 
 
 _THAT = re.compile(r"\bthat\s+")
+_THAT_AT_END = re.compile(r"\bthat\s+\Z")
+_NEW_CLAUSE = re.compile(r"[,;—]\s*(?:though|although|but|while|whereas|yet|and|so|because)\b|;")
 
 MAX_QUOTED_PARAGRAPH = 20_000
 """Characters a paragraph may hold and still be searched for quotes. News paragraphs run
@@ -138,7 +141,9 @@ def _attribute(
     """The quote(s) that start with `marks[index]`, and the index of the next unused mark."""
     mark = marks[index]
     before = text[sentence_start : max(sentence_start, mark.start - mark.width)]
-    lead = cues.last_cue(before) or _participle_cue(before)
+    lead = cues.last_cue(before) or _participle_cue(before) or _inverted_cue(before)
+    if lead is not None and _colon_then_trail(text, mark, before, after_end):
+        lead = None
     if lead is not None:
         (cue_start, cue_end), (who_start, who_end) = lead
         said = _outer_cue(before, lead)
@@ -150,6 +155,14 @@ def _attribute(
         cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
+        if said is not lead and before[who_start:who_end].lower() not in cues.PRONOUNS:
+            if cues.INTRO_ONLY.match(rest):
+                said = lead  # 'X said that Y told him: “...”': Y's words
+                who = (sentence_start + who_start, sentence_start + who_end)
+                cue = (sentence_start + cue_start, sentence_start + cue_end)
+            else:
+                rest_start = said[0][1]
+                rest = before[rest_start:]
         words_after = text[mark.end + mark.width : sentence_end].split()
         # 'he said "budget reforms" would pay for it': quoted words inside a clause.
         in_a_clause = not rest.strip(" ") and len(words_after) >= 2
@@ -210,6 +223,21 @@ def _attribute(
     return found, following
 
 
+def _colon_then_trail(
+    text: str,
+    mark: Quoted,
+    before: str,
+    after_end: int,
+) -> bool:
+    """'The statement said it would help her: “A,” the union wrote.': a quotation after a
+    colon that is attributed right after it belongs to that attribution, not to a cue
+    earlier in the sentence."""
+    if not before.rstrip().endswith(":") or not mark.closed:
+        return False
+    after = text[mark.end + mark.width : min(after_end, mark.end + mark.width + 240)]
+    return bool(cues.AFTER_VERB_FIRST.match(after) or cues.AFTER_WHO_FIRST.match(after))
+
+
 def _after_colon(
     text: str, marks: list[Quoted], index: int, before: str, sentence_start: int
 ) -> tuple[list[Found], int] | None:
@@ -234,14 +262,30 @@ def _outer_cue(
     before: str, lead: tuple[tuple[int, int], tuple[int, int]]
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """'Lynch said she recalled thinking, “...”': a pronoun's cue inside what an earlier
-    speech verb reports is the outer speaker's (same person, named): that verb instead."""
+    speech verb reports is the outer speaker's (same person, named): that verb instead.
+    So is a named subject's after "that" ('Trump said that Clinton once described the deal
+    as “the gold standard”': Trump says so), unless its cue introduces the quotation."""
     who = lead[1]
-    if before[who[0] : who[1]].lower() not in cues.PRONOUNS:
+    pronoun = before[who[0] : who[1]].lower() in cues.PRONOUNS
+    if not pronoun and not _THAT_AT_END.search(before, 0, who[0]):
         return lead
     outer = cues.first_cue(before[: who[0]])
     if outer is None or before[outer[0][0] : outer[0][1]].lower() not in cues.CLAUSE_VERBS:
         return lead
+    if _NEW_CLAUSE.search(before, outer[0][1], who[0]):
+        # 'X did not supply a cost estimate, though he said “...”': the pronoun opens a
+        # clause of its own, not one the earlier verb reports.
+        return lead
     return outer
+
+
+def _inverted_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """'Said Smith: “...”': the verb before its subject, the quotation right after."""
+    inverted = cues.INVERTED_LEAD.match(before)
+    if inverted is None:
+        return None
+    who = cues.trim_mention(before, inverted.start("who"), inverted.end("who"))
+    return (inverted.span("cue"), who) if who is not None else None
 
 
 def _participle_cue(before: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -324,7 +368,9 @@ def _reported_clause(
     while following < len(marks) and marks[following].start < sentence_end:
         following += 1
     end = max(end, marks[following - 1].end)
-    return [Found(clause_start, end, True, cue, who)], following
+    return conjuncts(text, marks[index:following], Found(clause_start, end, True, cue, who)), (
+        following
+    )
 
 
 def _join_split(text: str, marks: list[Quoted], index: int, quote: Found) -> tuple[Found, int]:

@@ -1,14 +1,19 @@
 """Reported speech: what a sentence says someone said, quotation marks or not ("Peskov said
-the reserve ...", "..., according to X"), and the record of a quote found in a paragraph.
+the reserve ...", "..., according to X"), the clauses one subject's verbs report in turn
+("called it “A” and called for “B”"), and the record of a quote found in a paragraph.
 Part of `index.sources.quotes`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from index.sources import quote_cues as cues
+from index.sources.quote_marks import Quoted
 
+_AND_VERB = re.compile(r",?\s+and\s+(?:then\s+)?(?P<cue>[a-z]+(?:\s+for)?)\b")
+_PAST = re.compile(r"[a-z]{3,}ed")
 _TRAILING_PUNCTUATION = ".,;: "
 _LONGEST_SENTENCE = 1000
 _PATTERNS = (
@@ -94,3 +99,26 @@ def reports_clause(cue: str, content: str) -> bool:
         # "agreed to meet": a plan; "reported from Hawaii": a place; not something said.
         return False
     return cue in cues.CLAUSE_VERBS or cue == "according to" or content.startswith("that ")
+
+
+def conjuncts(text: str, marks: list[Quoted], clause: Found) -> list[Found]:
+    """'X called it “outrageous” and called for pay to be “clawed back”': one reported
+    clause per verb joined by "and" between quotations, each its own quote by the same
+    speaker (the second with its own cue)."""
+    found = [clause]
+    for previous, mark in zip(marks, marks[1:], strict=False):
+        gap_start = previous.end + previous.width
+        gap_end = mark.start - mark.width
+        joined = _AND_VERB.search(text, gap_start, max(gap_start, gap_end))
+        if joined is None or joined.start() <= found[-1].start:
+            continue
+        verb = joined.group("cue")
+        if not (cues.is_speech_verb(verb.split()[0]) or _PAST.fullmatch(verb)):
+            continue
+        last = found[-1]
+        content_start = joined.end()
+        while content_start < len(text) and text[content_start] == " ":
+            content_start += 1
+        found[-1] = Found(last.start, joined.start(), True, last.cue, last.who)
+        found.append(Found(content_start, last.end, True, joined.span("cue"), last.who))
+    return found

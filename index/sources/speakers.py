@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 
+from index.sources.genders import fits, genders
 from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS, PREPOSITION, PRONOUNS
 
 # A particle is followed by its own whitespace: `\s+particle?\s*` could split one long run
 # of spaces two ways at every point, quadratic in its length (a heading padded with 300k
 # spaces took minutes).
-_NAME_RUN = re.compile(rf"{_CAP}(?:\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*")
+# A word of three small letters and a full stop ends a sentence ("... of Trump. Meanwhile
+# Trump ..." is no name "Trump Meanwhile Trump"), but for a title's abbreviation.
+_NOT_AFTER_SENTENCE = (
+    r"(?:(?<![a-z]{3}\.)|(?<=Prof\.)|(?<=Capt\.)|(?<=Pres\.)|(?<=Sens\.)|(?<=Reps\.))"
+)
+_NAME_RUN = re.compile(
+    rf"{_CAP}(?:{_NOT_AFTER_SENTENCE}\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*"
+)
 _TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
 # The role right before a name, or before a comma and the name ("campaign manager,
 # Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
@@ -39,6 +47,14 @@ _ROLE_AFTER_NAME = re.compile(
 _PARENTHESES = re.compile(r"\([^)]*\)?")
 _POSSESSIVE_TAIL = re.compile(r"[’']s\Z")
 _LOWER_WORD = re.compile(r"[a-z][\w\-]+")
+# A writing of an organisation or a person: what it says, they say.
+_WRITING_BY = re.compile(
+    r"(?:[Tt]he|[Aa]n?|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[a-z][\w\-]*\s+){0,2}?"
+    r"(?:statement|report|letter|memo|release|e-?mail|tweet|post|filing|complaint|lawsuit|"
+    r"study|survey|poll|analysis|document|ad|video|editorial|article|story|transcript)s?"
+    r"\s+(?:by|from|of)\s+((?:the\s+)?[A-Z].*)\Z"
+)
+_SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
 
@@ -70,13 +86,35 @@ _NOT_PERSONAL = frozenset(
     Bank Reserve Market Exchange Hall Square Park Island Islands Kingdom Republic Union
     Affairs Security Policy Research Studies Monday Tuesday Wednesday Thursday Friday
     Saturday Sunday January February March April May June July August September October
-    November December""".split()
+    November December New Mexico Jersey Hampshire Carolina Dakota Orleans Zealand Texas Ohio
+    Florida California Iowa Nevada Arizona Colorado Pennsylvania Michigan Wisconsin Minnesota
+    Missouri Kentucky Tennessee Alabama Louisiana Arkansas Oklahoma Kansas Nebraska Utah
+    Oregon Idaho Montana Wyoming Alaska Hawaii Maryland Delaware Connecticut Massachusetts
+    Vermont Maine Illinois Indiana Russia China Ukraine Syria Iraq Iran Europe Britain
+    France Germany Japan Israel Afghanistan Pakistan Cuba Canada Turkey Africa Asia Moscow
+    London Paris Beijing Kremlin Pentagon""".split()
 )
 _POSSESSOR = re.compile(r"\A(?:the\s+)?(.+?)[’']s\s")
 _DETERMINER_START = re.compile(r"(?:The|A|An|His|Her|Their|Its|Our|One|Another)\s")
 _ROLE_OF = re.compile(rf"\s+{PREPOSITION}\s+")
 _OF_FOR = re.compile(r"\s+(?:of|for)\s+")
 _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
+
+
+def _last_title(run: list[str], name_length: int) -> str | None:
+    """The last title among the words of a run before its name ("Mayor" in "Springfield
+    Mayor Ana Ruiz"), unless a word such as "Vice" makes it another office."""
+    lead = run[: max(0, len(run) - name_length)]
+    for index in range(len(lead) - 1, -1, -1):
+        word = lead[index].rstrip(".")
+        if _TITLE_ONLY.match(word) or _TITLE_ONLY.match(word + "."):
+            if index and lead[index - 1] in _OTHER_OFFICE:
+                return None
+            return word
+    return None
+
+
+_OTHER_OFFICE = frozenset({"Vice", "Deputy", "Assistant", "Under", "Acting"})
 
 
 def _looks_personal(words: list[str]) -> bool:
@@ -93,7 +131,9 @@ class SpeakerBook:
         """Role word ("spokesman", "president") -> the name it introduced."""
         self._last_speaker: str | None = None
         self._last_by_pronoun: dict[str, str] = {}
-        self._last_person: str | None = None
+        self._speakers: list[str] = []
+        self._people: list[str] = []
+        """Speakers and people named (last of each paragraph), in reading order."""
         self._seen: dict[str, int] = {}
         for text in texts:
             self._read_names(text)
@@ -104,6 +144,7 @@ class SpeakerBook:
             known = self._full.get(last)
             if known is None or (count, len(name)) > (self._seen[known], len(known)):
                 self._full[last] = name
+        self._gender = genders(texts, self._full)
 
     def _read_names(self, text: str) -> None:
         for match in _NAME_RUN.finditer(text):
@@ -116,11 +157,12 @@ class SpeakerBook:
             self._seen[name] = self._seen.get(name, 0) + 1
             # A window, not the whole text before the name: a search anchored at its end
             # would otherwise scan the paragraph again for every name in it.
-            # The title inside the run ("Sen. John Smith", "President Obama") counts too.
-            run = match.group().split(" ", 1)[0].rstrip(".")
+            # The title inside the run counts too: "Sen. John Smith", "President Obama",
+            # "Springfield Mayor Ana Ruiz" (but a vice president is not "the president").
             before = text[max(0, match.start() - 40) : match.start()]
-            if _TITLE_ONLY.match(run) and run != words[0]:
-                before = f"{before} {run} "
+            title = _last_title(match.group().split(), len(words))
+            if title is not None:
+                before = f"{before} {title} "
             role = _ROLE_BEFORE_NAME.search(before)
             if role:
                 word = role.group(1).lower()
@@ -156,7 +198,13 @@ class SpeakerBook:
         person named there, else to the last speaker the same pronoun named.
         """
         text = _PARENTHESES.sub(" ", mention).strip()
+        if _SHARE_START.match(text):
+            return None  # "63 percent" of those polled: nobody in particular
         head = _ROLE_OF.split(text, maxsplit=1)[0]
+        writing = _WRITING_BY.match(text)
+        if writing is not None:
+            # "a statement from the White House" speaks for the White House.
+            return self.fullest(writing.group(1))
         role = (head.split() or [""])[-1][:1].islower()
         if role and (text[:1].islower() or _DETERMINER_START.match(text)):
             # "a professor at Harvard University": the role, not what it is of (but "the
@@ -168,14 +216,16 @@ class SpeakerBook:
                 return self._last_by_pronoun.get(lowered)
             # A person named earlier in the same sentence, else whoever "he"/"she" last
             # was, else the last speaker, else the last person named in the paragraph.
+            # Someone the article shows to be of the other sex is skipped ("he" is not
+            # Hillary Clinton).
             sentences = _LAST_SENTENCE.split(before)
             return (
-                self._last_name_in(sentences[-1])
-                or (self._first_name_in(sentences[-2]) if len(sentences) > 1 else None)
-                or self._last_by_pronoun.get(lowered)
-                or self._last_speaker
-                or self._last_name_in(before)
-                or self._last_person
+                self._last_name_in(sentences[-1], lowered)
+                or (self._first_name_in(sentences[-2], lowered) if len(sentences) > 1 else None)
+                or self._fitting(self._last_by_pronoun.get(lowered), lowered)
+                or self._last_fitting(self._speakers, lowered)
+                or self._last_name_in(before, lowered)
+                or self._last_fitting(self._people, lowered)
             )
         words = text.split()
         if words and words[-1][:1].isupper():
@@ -203,29 +253,47 @@ class SpeakerBook:
         if speaker is None:
             return
         self._last_speaker = speaker
+        self._speakers.append(speaker)
         lowered = mention.strip().lower()
         if lowered in _PRONOUN_MALE or lowered in _PRONOUN_FEMALE:
             self._last_by_pronoun[lowered] = speaker
 
     def saw_person(self, text: str) -> None:
-        """Note the last person named in `text` (for a pronoun with no speaker yet)."""
-        name = self._last_name_in(text)
-        if name is not None:
-            self._last_person = name
-
-    def _first_name_in(self, text: str) -> str | None:
-        """The first person named in `text` (its subject, as a rule), if any."""
+        """Note the people named in `text` (for a pronoun with no speaker yet)."""
         for match in _NAME_RUN.finditer(text):
             words = _name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
-                return self._full.get(words[-1], " ".join(words))
+                self._people.append(self._full.get(words[-1], " ".join(words)))
+
+    def _fitting(self, name: str | None, pronoun: str) -> str | None:
+        """`name` if the pronoun can refer to that person, else None."""
+        if name is None or not fits(self._gender.get(name), pronoun):
+            return None
+        return name
+
+    def _last_fitting(self, names: list[str], pronoun: str) -> str | None:
+        for name in reversed(names):
+            if self._fitting(name, pronoun):
+                return name
         return None
 
-    def _last_name_in(self, text: str) -> str | None:
-        """The last person named in `text`: a full name, or a surname the article has."""
+    def _first_name_in(self, text: str, pronoun: str = "") -> str | None:
+        """The first person named in `text` (its subject, as a rule) whom `pronoun` can
+        refer to, if any."""
+        for match in _NAME_RUN.finditer(text):
+            words = _name_words(match.group())
+            if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
+                name = self._fitting(self._full.get(words[-1], " ".join(words)), pronoun)
+                if name is not None:
+                    return name
+        return None
+
+    def _last_name_in(self, text: str, pronoun: str = "") -> str | None:
+        """The last person named in `text` (a full name, or a surname the article has)
+        whom `pronoun` can refer to."""
         last = None
         for match in _NAME_RUN.finditer(text):
             words = _name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words):
-                last = self._full.get(words[-1], " ".join(words))
+                last = self._fitting(self._full.get(words[-1], " ".join(words)), pronoun) or last
         return last
