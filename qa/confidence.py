@@ -63,7 +63,8 @@ FEATURES = ("score", "margin", "sentence_cos", "coverage", "lead", "coverage_lea
 # 5th question; news even quiz weeks), each half weighing the same, DEFAULT_WEIGHTS
 # ranking. The leads carry most of it (the margin most on SQuAD, the lead over the pack
 # and the coverage lead most on news); the cosine's negative weight corrects the score,
-# which already counts it. Threshold 0.5: ~15% of SQuAD questions flagged, ~39% of news.
+# which already counts it. Threshold 0.5: 16% of SQuAD dev questions flagged, 39% of news
+# (AUROC 0.887 and 0.688; the old four-feature model: 0.900 and 0.635).
 DEFAULT_MODEL = ConfidenceModel(
     intercept=0.42,
     coefficients=(0.72, 2.05, -3.88, -0.03, 1.70, 2.29),
