@@ -1,11 +1,11 @@
-"""Tune the news context weights and fit the confidence model, on tuning halves only.
+"""Tune the news context weights on tuning halves only.
 
 Reads the candidate features `bench/news_features.py` cached for SQuAD dev and the news
 set. Halves: news by quiz week (sorted weeks, even positions tune, odd ones are held
 out), SQuAD by article file (even positions tune), as `bench/tune_retrieval.py` splits.
-The weights are swept with the production `qa.scoring.fuse`; the confidence model is
-a logistic regression fit by Newton's method on the tune halves of both sets together,
-its coefficients then copied into `qa.confidence.DEFAULT_MODEL`.
+The weights are swept with the production `qa.scoring.fuse`. The confidence model is
+fit by `bench/fit_confidence.py` on the same halves: its features compare the top hit
+with the passages that are not copies of it, which takes their texts (not cached here).
 
     python bench/news_tune.py --news /tmp/news.npz --squad /tmp/squad.npz
 """
@@ -20,8 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.confidence import DEFAULT_MODEL, top_features
-from qa.evaluate import auroc
 from qa.retrieve import SHORTLIST, cheap_shortlist
 from qa.scoring import (
     DEFAULT_WEIGHTS,
@@ -79,17 +77,13 @@ def scores(
 
 def evaluate(
     f: dict[str, np.ndarray], qs: np.ndarray, w: FusionWeights, new_terms: int
-) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
-    """hit@1, hit@5, MRR@10 over `qs`; and each question's confidence features and
-    whether its top paragraph is gold."""
+) -> dict[str, float]:
+    """hit@1, hit@5, MRR@10 over `qs`."""
     h1 = h5 = mrr = 0.0
-    feats, right = [], []
     off = f["offsets"]
     for q in qs:
         lo, hi = int(off[q]), int(off[q + 1])
         if hi == lo:
-            feats.append((0.0, 0.0, 0.0, 0.0))
-            right.append(False)
             continue
         s = scores(f, lo, hi, w, new_terms)
         if SHORT[0] and hi - lo > SHORT[0]:
@@ -108,32 +102,8 @@ def evaluate(
             mrr += 1 / position
             h1 += position == 1
             h5 += position <= 5
-        best = lo + int(order[0])
-        # Copies of the top passage score alike: the runner-up is the next distinct score
-        # (the query path compares texts; the cached features hold none).
-        rivals = s[order][s[order] < s[order[0]] - 1e-9]
-        second = float(rivals[0]) if len(rivals) else None
-        feats.append(
-            top_features(s[order[0]], second, f["sentence_cos"][best], f["coverage"][best])
-        )
-        right.append(bool(gold[0]))
     n = max(1, len(qs))
-    return {"hit@1": h1 / n, "hit@5": h5 / n, "MRR@10": mrr / n}, np.array(feats), np.array(right)
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2) -> np.ndarray:
-    """[intercept, coefficients...] by Newton's method with a little L2 for stability."""
-    design = np.hstack([np.ones((len(x), 1)), x])
-    beta = np.zeros(design.shape[1])
-    for _ in range(50):
-        p = 1 / (1 + np.exp(-design @ beta))
-        gradient = design.T @ (y - p) - ridge * beta
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + ridge * np.eye(len(beta))
-        step = np.linalg.solve(hessian, gradient)
-        beta += step
-        if np.abs(step).max() < 1e-8:
-            break
-    return beta
+    return {"hit@1": h1 / n, "hit@5": h5 / n, "MRR@10": mrr / n}
 
 
 def show(name: str, result: dict[str, float]) -> None:
@@ -160,8 +130,8 @@ def main() -> None:
         )
         for restate, terms_, title, article in grid:
             w = replace(DEFAULT_WEIGHTS, restates=restate, title=title, article=article)
-            news = evaluate(sets["news"], split["news"][0], w, terms_)[0]
-            squad = evaluate(sets["squad"], split["squad"][0], w, terms_)[0]
+            news = evaluate(sets["news"], split["news"][0], w, terms_)
+            squad = evaluate(sets["squad"], split["squad"][0], w, terms_)
             results.append((news["MRR@10"] + news["hit@1"], squad, news, w, terms_))
         results.sort(key=lambda r: r[0], reverse=True)
         for _, squad, news, w, t in results[:10]:
@@ -169,7 +139,6 @@ def main() -> None:
             show(label, {**news, "squad R@1": squad["hit@1"]})
         chosen, new_terms = results[0][3], results[0][4]
     print(f"weights {chosen}, new terms {new_terms}")
-    x, y = [], []
     for kind, f in sets.items():
         tune, held = split[kind]
         for name, w in (("before", base), ("after", chosen)):
@@ -178,27 +147,7 @@ def main() -> None:
                 ("held-out", held),
                 ("all", np.concatenate([tune, held])),
             ):
-                result, feats, right = evaluate(f, qs, w, new_terms)
-                show(f"{kind} {name} [{part}]", result)
-        _, feats, right = evaluate(f, tune, chosen, new_terms)
-        x.append(feats)
-        y.append(right)
-    beta = fit_logistic(np.vstack(x), np.concatenate(y).astype(float))
-    print("confidence model: intercept", round(beta[0], 3), "coefficients", np.round(beta[1:], 3))
-    model = replace(DEFAULT_MODEL, intercept=float(beta[0]), coefficients=tuple(beta[1:]))
-    for kind, f in sets.items():
-        tune, held = split[kind]
-        for part, qs in (("tune", tune), ("held-out", held), ("all", np.concatenate([tune, held]))):
-            _, feats, right = evaluate(f, qs, chosen, new_terms)
-            p = np.array([model.probability(row) for row in feats])
-            row = {"AUROC": auroc(p.tolist(), right.tolist()) or 0.0}
-            for threshold in (0.2, 0.3, 0.4, 0.5):
-                flagged = p < threshold
-                row[f"flag@{threshold}"] = float(flagged.mean())
-                row[f"wrong|conf@{threshold}"] = (
-                    float((~right[~flagged]).mean()) if (~flagged).any() else 0.0
-                )
-            show(f"confidence {kind} [{part}]", row)
+                show(f"{kind} {name} [{part}]", evaluate(f, qs, w, new_terms))
 
 
 if __name__ == "__main__":

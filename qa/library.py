@@ -25,7 +25,7 @@ from index.store.records import IndexInfo
 from index.store.schema import db_path
 from index.store.snapshot import IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
-from qa.confidence import DEFAULT_MODEL, answer_confidence
+from qa.confidence import DEFAULT_MODEL, RIVALS, answer_confidence
 
 # Re-exported (the `x as x` form): the default library's first use lives there.
 from qa.first_use import ensure_default_library as ensure_default_library
@@ -153,7 +153,7 @@ class Library:
                     snapshot, found, asked.topic, vector() if callable(vector) else vector
                 )
         hits = _collapse_duplicates(ranked, k)
-        confidence = answer_confidence(ranked[:1], runner_up(ranked))
+        confidence = answer_confidence(ranked[:1], rivals(ranked))
         return Answer(
             question=question,
             hits=tuple(hits),
@@ -299,19 +299,23 @@ def _near(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> bool:
     return shared >= NEAR_DUPLICATE * (len(a) + len(b) - shared)
 
 
-def runner_up(ranked: list[ScoredPassage]) -> float | None:
-    """Score of the best passage after the first that is not a copy of it (None if none):
-    a wire copy of the top passage is no rival, so it must not shrink the margin."""
+def rivals(ranked: list[ScoredPassage]) -> list[ScoredPassage]:
+    """The passages after the first that are not copies of it, best first (at most
+    `qa.confidence.RIVALS`): a wire copy of the top passage is no rival, so it must not
+    shrink its lead (`qa.confidence.top_features`)."""
     if not ranked:
-        return None
+        return []
     top = ranked[0]
+    found: list[ScoredPassage] = []
     for item in ranked[1:]:
         if not (
             abs(top.passage_cos - item.passage_cos) <= NEAR_COSINE
             and _near(_shingles(top.record.text), _shingles(item.record.text))
         ):
-            return item.score
-    return None
+            found.append(item)
+            if len(found) == RIVALS:
+                break
+    return found
 
 
 def _citation(item: ScoredPassage) -> Citation:

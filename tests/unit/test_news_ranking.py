@@ -8,12 +8,14 @@ the real model.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from library_fixtures import build, embedder, make_library
 
-from qa.confidence import DEFAULT_MODEL
-from qa.library import Library
+from qa.confidence import DEFAULT_MODEL, PACK, answer_confidence
+from qa.library import Library, rivals
+from qa.retrieve import rank_passages
 from qa.scoring import restates
 from qa.words import terms
 
@@ -118,3 +120,22 @@ def test_confidence_is_a_probability_and_orders_answers(library: Library) -> Non
         assert json.loads(json.dumps(answer.to_json()))["confidence"] == round(answer.confidence, 3)
     assert inside.confident and not outside.confident
     assert inside.confidence > outside.confidence
+
+
+def test_an_answer_is_less_sure_when_its_rivals_come_closer(library: Library) -> None:
+    """The leads the model weighs: over the pack behind the runner-up, and in coverage of
+    the question's rare words. Each rival moved closer, the rest as ranked, lowers it."""
+    question = "What did Peskov say?"
+    vector = library.encode_questions([question])[0]
+    ranked = rank_passages(library.snapshot(), question, vector, k=20)
+    top, found = ranked[0], rivals(ranked)
+    assert len(found) > PACK
+    sure = answer_confidence([top], found)
+    assert sure == library.ask(question, k=5).confidence
+    # The runner-up stays; the pack behind it closes up on it.
+    pack = [found[0], *(replace(r, score=found[0].score) for r in found[1:PACK]), *found[PACK:]]
+    assert answer_confidence([top], pack) < sure
+    # The last rival's best sentence covers more of the question than any other's.
+    most = max(top.coverage, *(r.coverage for r in found))
+    covering = [*found[:-1], replace(found[-1], coverage=most + 0.25)]
+    assert answer_confidence([top], covering) < sure

@@ -15,8 +15,9 @@ import pytest
 from library_fixtures import SAMPLE, SHARED, build, embedder, make_library
 
 from index.store.schema import db_path
-from qa.library import Library
-from qa.retrieve import Filters
+from qa.confidence import answer_confidence
+from qa.library import Library, rivals
+from qa.retrieve import Filters, rank_passages
 
 SEED_QUESTIONS = SHARED / "eval" / "seed" / "questions.jsonl"
 NEWS_QUESTIONS = [
@@ -92,6 +93,23 @@ def test_near_identical_paragraphs_collapse_too(library: Library) -> None:
     assert "mirror/wire-copy.txt" in places
     assert len(places) == 3
     assert all("need for Russia" not in hit.text for hit in answer.hits[1:])
+
+
+def test_a_wire_copy_of_the_top_hit_is_no_rival(library: Library) -> None:
+    """The mirror's copy of the answer ranks right behind it; a story carried twice is
+    no less sure for it, so the copy must not count as the runner-up."""
+    question = "What has Lukashenko been filmed doing?"
+    vector = library.encode_questions([question])[0]
+    ranked = rank_passages(library.snapshot(), question, vector, k=20)
+    top = ranked[0]
+    copies = [p for p in ranked[1:] if p.record.text == top.record.text]
+    assert copies
+    found = rivals(ranked)
+    assert all(p.record.text != top.record.text for p in found)
+    assert found == rivals([top, *(p for p in ranked[1:] if p not in copies)])
+    confidence = library.ask(question, k=5).confidence
+    assert confidence == answer_confidence([top], found)
+    assert confidence > answer_confidence([top], ranked[1:])
 
 
 def test_filters_restrict_the_ranking(library: Library) -> None:
