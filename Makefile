@@ -26,8 +26,10 @@ bytecode:
 run: setup
 	$(BIN)/qa
 
+# Two workers, one test file each at a time (a file's module fixtures are built once): most
+# tests wait on the `qa` processes they start, so two share the 2 CI cores well.
 test: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=25 -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check qa index tui tests bench

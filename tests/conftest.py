@@ -12,6 +12,7 @@ the export is paid once.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     # `tempfile` caches the folder it found first; forget it so TMPDIR counts here too.
     tempfile.tempdir = None
+    # pytest-xdist's workers start with Ctrl-C ignored, and an ignored signal stays
+    # ignored in every process they start: the tests that press Ctrl-C on `qa` would see
+    # it do nothing. A handler (unlike "ignore") is reset to the default at exec.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
