@@ -202,6 +202,12 @@ def index_build(args: argparse.Namespace) -> int:
         show_build(ensure_default_library(library, _say))
         return 0
     kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
+    from qa.shard_commands import sharded_build
+
+    events = sharded_build(library, paths, args)
+    if events is not None:
+        report = show_build(events)
+        return 0 if report is not None else 1
     from index.build.faults import faults_from_environment
     from index.build.run import build_index
 
