@@ -298,9 +298,13 @@ def index_status(args: argparse.Namespace) -> int:
 
 
 def index_verify(args: argparse.Namespace) -> int:
-    from index.store.verify import verify_index
+    from index.shards.manifest import is_sharded
 
     library = _library(args)
+    if is_sharded(library.index_dir):
+        from index.shards.verify import verify_library as verify_index
+    else:
+        from index.store.verify import verify_index
     problems = verify_index(library.index_dir, warn=lambda message: _say(f"warning: {message}"))
     for problem in problems:
         print(f"problem: {visible(problem)}")

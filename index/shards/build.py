@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from index.build.events import BuildEvent, BuildProgress, BuildReport
-from index.build.folder import NOTHING_TO_INDEX, check_build_folder
+from index.build.folder import NOTHING_TO_INDEX, check_build_folder, known_roots
 from index.errors import BuildInterrupted, IndexCorrupt, ModelMismatch, UsageError
 from index.models import Skipped
 from index.shards.assign import MAX_SHARDS, article_key, shard_of
@@ -80,7 +80,8 @@ def build_library(
     previous = _previous(index_dir, shards, model_id, full)
     count = shards or (len(previous.shards) if previous else 1)
     check_shard_count(count)
-    roots = list(dict.fromkeys([*(previous.roots if previous else ()), *map(str, new_roots)]))
+    known = previous.roots if previous else _roots_of_shards(index_dir)
+    roots = list(dict.fromkeys([*known, *map(str, new_roots)]))
     if not roots:
         raise UsageError(NOTHING_TO_INDEX)
     folders = [index_dir / shard_folder_name(n) for n in range(count)]
@@ -160,6 +161,15 @@ def _previous(index_dir: Path, shards: int | None, model_id: str, full: bool) ->
             f"{model_id}; rebuild it with this model using `qa index build --full`"
         )
     return manifest
+
+
+def _roots_of_shards(index_dir: Path) -> list[str]:
+    """The folders the shards cover, when no manifest says (a --full over a damaged one)."""
+    roots: list[str] = []
+    folders = sorted(index_dir.glob("shard-[0-9][0-9][0-9]")) if index_dir.is_dir() else []
+    for folder in folders:
+        roots += [str(root) for root in known_roots(folder) or []]
+    return list(dict.fromkeys(roots))
 
 
 def _assign(

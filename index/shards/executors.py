@@ -16,7 +16,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from index.errors import QAError, UsageError
-from index.shards.task import ShardJob, ShardResult, build_shard, start_worker
+from index.models import Embedder
+from index.shards.task import ShardJob, ShardResult, build_shard, run_shard, start_worker
 
 EXECUTORS = ("local", "dask")
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
@@ -87,6 +88,20 @@ class LocalExecutor:
                         yield result
                 if not broken:
                     return
+
+
+class InlineExecutor:
+    """The shards one after another in this process, with an embedder already loaded:
+    for a library embedded by a caller that holds its model (tests, small rebuilds)."""
+
+    name = "inline"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def run(self, jobs: Sequence[ShardJob]) -> Iterator[ShardResult]:
+        for job in jobs:
+            yield run_shard(job, self.embedder)
 
 
 class DaskExecutor:

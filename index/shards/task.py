@@ -83,12 +83,16 @@ def worker_embedder(model: str | None, backend: str) -> Embedder:
 
 
 def build_shard(job: ShardJob) -> ShardResult:
-    """Build (or update) one shard from the files assigned to it; its committed summary."""
+    """Build (or update) one shard in a worker process; its committed summary."""
+    start_worker()
+    return run_shard(job, worker_embedder(job.model, job.backend))
+
+
+def run_shard(job: ShardJob, embedder: Embedder) -> ShardResult:
+    """Build (or update) one shard from the files assigned to it, with `embedder`."""
     from index.build.run import BuildReport, build_index
     from index.shards.assign import ShardSelector
 
-    start_worker()
-    embedder = worker_embedder(job.model, job.backend)
     events = build_index(
         Path(job.folder),
         [Path(root) for root in job.roots],
