@@ -87,6 +87,7 @@ def build_library(
     folders = [index_dir / shard_folder_name(n) for n in range(count)]
     for folder in folders:
         check_build_folder(folder, [Path(r) for r in roots])
+    executor.prepare()
     index_dir.mkdir(parents=True, exist_ok=True)
     with WriterLock(index_dir):
         yield BuildProgress("scanning")

@@ -32,6 +32,10 @@ class ShardFailed(QAError):
 class Executor(Protocol):
     name: str
 
+    def prepare(self) -> None:
+        """Check that the executor can run (its cluster is reachable) before any work."""
+        ...
+
     def run(self, jobs: Sequence[ShardJob]) -> Iterator[ShardResult]:
         """Each job's result as it completes; raises on the first shard that fails."""
         ...
@@ -52,6 +56,9 @@ class LocalExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers
 
+    def prepare(self) -> None:
+        pass
+
     def run(self, jobs: Sequence[ShardJob]) -> Iterator[ShardResult]:
         if not jobs:
             return
@@ -62,32 +69,42 @@ class LocalExecutor:
             # Spawned, not forked: the parent may hold ONNX or FAISS threads, and a fork
             # copies their locks mid-use.
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, context, initializer=start_worker) as pool:
-                futures: dict[Future[ShardResult], ShardJob] = {}
-                for job in pending.values():
-                    attempts[job.shard] += 1
-                    futures[pool.submit(build_shard, job)] = job
-                broken = False
-                while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        job = futures.pop(future)
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            # A worker died (killed, out of memory): every shard still
-                            # running is retried in a new pool.
-                            broken = True
-                            if attempts[job.shard] >= ATTEMPTS:
-                                raise ShardFailed(
-                                    f"shard {job.shard}: its worker process died "
-                                    f"{ATTEMPTS} times; previous shards kept"
-                                ) from None
-                            continue
-                        del pending[job.shard]
-                        yield result
-                if not broken:
-                    return
+            pool = ProcessPoolExecutor(workers, context, initializer=start_worker)
+            try:
+                yield from _one_round(pool, pending, attempts)
+            except BaseException:
+                # Interrupted or failed: drop the queued shards now rather than wait for
+                # them; a running one finishes (or stops) its own crash-safe commit.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+
+
+def _one_round(
+    pool: ProcessPoolExecutor, pending: dict[int, ShardJob], attempts: dict[int, int]
+) -> Iterator[ShardResult]:
+    """Run the pending jobs on `pool`; those of a worker that died stay pending."""
+    futures: dict[Future[ShardResult], ShardJob] = {}
+    for job in pending.values():
+        attempts[job.shard] += 1
+        futures[pool.submit(build_shard, job)] = job
+    while futures:
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        for future in done:
+            job = futures.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): every shard still running
+                # is retried in a new pool.
+                if attempts[job.shard] >= ATTEMPTS:
+                    raise ShardFailed(
+                        f"shard {job.shard}: its worker process died {ATTEMPTS} times; "
+                        "previous shards kept"
+                    ) from None
+                continue
+            del pending[job.shard]
+            yield result
 
 
 class InlineExecutor:
@@ -98,6 +115,9 @@ class InlineExecutor:
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
+
+    def prepare(self) -> None:
+        pass
 
     def run(self, jobs: Sequence[ShardJob]) -> Iterator[ShardResult]:
         for job in jobs:
@@ -119,22 +139,30 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.client = client
         """A connected `distributed.Client` to use (tests pass a LocalCluster's)."""
+        self._own_client = False
 
-    def run(self, jobs: Sequence[ShardJob]) -> Iterator[ShardResult]:
+    def prepare(self) -> None:
+        """Connect to the scheduler (once): an unreachable one fails before any scan."""
+        if self.client is not None:
+            return
         try:
-            from distributed import Client, as_completed
+            from distributed import Client
         except ImportError:
             raise UsageError(DASK_MISSING) from None
+        try:
+            self.client = Client(self.scheduler, timeout="15s", set_as_default=False)
+        except (OSError, TimeoutError) as error:
+            raise QAError(
+                f"cannot reach the Dask scheduler at {self.scheduler} ({error}); "
+                "start one with `dask scheduler`, or use --executor local"
+            ) from None
+        self._own_client = True
+
+    def run(self, jobs: Sequence[ShardJob]) -> Iterator[ShardResult]:
+        from distributed import as_completed
+
+        self.prepare()
         client: Any = self.client
-        own = client is None
-        if own:
-            try:
-                client = Client(self.scheduler, timeout="15s", set_as_default=False)
-            except (OSError, TimeoutError) as error:
-                raise QAError(
-                    f"cannot reach the Dask scheduler at {self.scheduler} ({error}); "
-                    "start one with `dask scheduler`, or use --executor local"
-                ) from None
         try:
             futures = [
                 client.submit(
@@ -146,7 +174,7 @@ class DaskExecutor:
                 )
                 for job in jobs
             ]
-            for future in as_completed(futures):
+            for future in as_completed(futures, loop=client.loop):
                 try:
                     yield future.result()
                 except QAError:
@@ -158,8 +186,9 @@ class DaskExecutor:
                         "shards kept; rerun to retry"
                     ) from None
         finally:
-            if own:
+            if self._own_client:
                 client.close()
+                self.client, self._own_client = None, False
 
 
 DASK_MISSING = "--executor dask needs Dask: pip install 'article-qa[dask]' (or 'dask[distributed]')"

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import LocalCluster
 from library_fixtures import build, embedder, make_library
 from test_shards import QUESTIONS, _notes
 
@@ -68,17 +68,15 @@ def _same_answers(index_dir: Path, one_dir: Path) -> None:
 def test_a_dask_cluster_builds_shards_that_answer_as_one_store(
     library: dict[str, Path], tmp_path: Path
 ) -> None:
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        executor = DaskExecutor(cluster.scheduler_address, client=client)
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    ) as cluster:
+        # By its address, as `--scheduler` gives it: the executor connects its own client.
+        executor = DaskExecutor(cluster.scheduler_address)
         index_dir = _build_with_a_killed_worker(executor, library, tmp_path)
     _same_answers(index_dir, library["one"])
 
