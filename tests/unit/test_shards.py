@@ -17,14 +17,15 @@ import pytest
 from import_probe import loaded_after
 from library_fixtures import build, embedder, make_library
 
-from index.build.run import run_build
+from index.build.run import BuildReport, run_build
 from index.errors import IndexCorrupt
 from index.shards.assign import article_key, shard_of
 from index.shards.build import build_library
-from index.shards.executors import InlineExecutor
+from index.shards.executors import Executor, InlineExecutor
 from index.shards.manifest import manifest_path, read_manifest
 from index.shards.task import ShardJob, ShardResult
 from index.shards.verify import verify_library
+from index.store.interface import Store
 from index.store.snapshot import IndexSnapshot
 from qa.cli import main
 from qa.library import Library
@@ -69,16 +70,21 @@ class RecordingExecutor(InlineExecutor):
         yield from super().run(jobs)
 
 
-def build_sharded(index_dir: Path, *paths: Path, shards: int | None = 3, **kwargs: object):  # type: ignore[no-untyped-def]
-    executor = kwargs.pop("executor", None) or InlineExecutor(embedder())
+def build_sharded(
+    index_dir: Path,
+    *paths: Path,
+    shards: int | None = 3,
+    executor: Executor | None = None,
+    full: bool = False,
+) -> BuildReport:
     events = build_library(
         index_dir,
         list(paths),
         shards=shards,
-        executor=executor,  # type: ignore[arg-type]
+        executor=executor or InlineExecutor(embedder()),
         model=None,
         model_id=embedder().model_id,
-        **kwargs,  # type: ignore[arg-type]
+        full=full,
     )
     return run_build(events)
 
@@ -105,7 +111,9 @@ def test_assignment_is_a_stable_hash_of_the_path_inside_the_library() -> None:
     assert spread.min() > 70
 
 
-def _ranked(store, question: str, vector: np.ndarray, mode: str, filters=None):  # type: ignore[no-untyped-def]
+def _ranked(
+    store: Store, question: str, vector: np.ndarray, mode: str, filters: Filters | None = None
+) -> tuple[list[tuple[str, int]], list[float]]:
     ranked = rank_passages(store, question, vector, k=8, mode=mode, filters=filters)
     return [(p.record.article.key, p.record.start) for p in ranked], [p.score for p in ranked]
 
