@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,12 +32,17 @@ if str(ROOT) not in sys.path:
 SHARDS = 4
 
 
-def _qa(*args: str) -> float:
-    """Wall seconds of one `qa` command in a fresh process."""
+def _qa(*args: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one `qa` command in a fresh process (CPU: its own and its
+    worker processes', steadier than wall time when other jobs share the cores)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "qa", *args], check=True, env=env, cwd=ROOT)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def build(eval_dir: Path, work: Path, articles: int | None) -> dict:
@@ -50,11 +56,12 @@ def build(eval_dir: Path, work: Path, articles: int | None) -> dict:
         library.mkdir(parents=True)
         for path in chosen:
             shutil.copy(path, library / path.name)
-    times = {}
+    times, cpu = {}, {}
     for name, extra in (("one", []), ("sharded", ["--shards", str(SHARDS)])):
         index_dir = work / name
         shutil.rmtree(index_dir, ignore_errors=True)
-        times[name] = _qa("index", "build", str(library), "--index", str(index_dir), *extra)
+        args = ("index", "build", str(library), "--index", str(index_dir), *extra)
+        times[name], cpu[name] = _qa(*args)
     from index.shards.executors import cpu_count
     from index.store.schema import open_database, read_meta
 
@@ -71,6 +78,8 @@ def build(eval_dir: Path, work: Path, articles: int | None) -> dict:
         "one_s": round(times["one"], 1),
         "sharded_s": round(times["sharded"], 1),
         "speedup": round(times["one"] / times["sharded"], 2),
+        "one_cpu_s": round(cpu["one"], 1),
+        "sharded_cpu_s": round(cpu["sharded"], 1),
         "load": os.getloadavg()[0],
     }
 
@@ -147,7 +156,8 @@ def rows(eval_dir: Path, out: Path, quick: bool) -> list[tuple[str, str, str, st
         (
             f"build, {built['articles']} SQuAD articles ({built['texts']} texts): 1 store vs "
             f"{SHARDS} shards on the local executor ({built['cores']} cores)",
-            f"{built['one_s']} s vs {built['sharded_s']} s ({built['speedup']}x)",
+            f"{built['one_s']} s vs {built['sharded_s']} s ({built['speedup']}x; CPU "
+            f"{built['one_cpu_s']} s vs {built['sharded_cpu_s']} s; load {built['load']:.1f})",
             "",
             "",
         ),
