@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +23,8 @@ from index.shards.task import ShardJob, ShardResult, build_shard, run_shard, sta
 EXECUTORS = ("local", "dask")
 SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
 ATTEMPTS = 3
+SCHEDULER_ADDRESS = re.compile(r"(?:[a-z]+://)?(?:\[[0-9a-fA-F:.]+\]|[^\s:/\[\]]+):[0-9]{1,5}")
+"""What `dask scheduler` prints: a protocol, a host (or [IPv6]) and a port."""
 """Runs of one shard before its build fails: a worker killed twice is not bad luck."""
 
 
@@ -151,7 +154,8 @@ class DaskExecutor:
             raise UsageError(DASK_MISSING) from None
         try:
             self.client = Client(self.scheduler, timeout="15s", set_as_default=False)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:
+            # ValueError: an address Dask cannot parse ("tcp://host:port" is expected).
             raise QAError(
                 f"cannot reach the Dask scheduler at {self.scheduler} ({error}); "
                 "start one with `dask scheduler`, or use --executor local"
@@ -207,6 +211,11 @@ def make_executor(name: str, scheduler: str | None, environ: dict[str, str]) -> 
         raise UsageError(
             f"--executor dask needs the scheduler's address: --scheduler tcp://HOST:8786 "
             f"or {SCHEDULER_VARIABLE}"
+        )
+    if not SCHEDULER_ADDRESS.fullmatch(address):
+        raise UsageError(
+            f"scheduler address {address[:80]!r} is not HOST:PORT or tcp://HOST:PORT "
+            "(as `dask scheduler` prints it)"
         )
     import importlib.util
 

@@ -228,6 +228,10 @@ def test_damage_is_named_by_shard_and_manifest(libraries: dict[str, Path], tmp_p
         (["--executor", "dask"], "--executor dask builds the shards of a sharded library"),
         (["--shards", "2", "--scheduler", "tcp://x:1"], "--scheduler is for --executor dask"),
         (["--shards", "2", "--executor", "dask"], "--executor dask needs the scheduler's"),
+        (
+            ["--shards", "2", "--executor", "dask", "--scheduler", "not an address"],
+            "scheduler address 'not an address' is not HOST:PORT or tcp://HOST:PORT",
+        ),
         (["--index-of", "one", "--shards", "2"], "is a single store (built without --shards)"),
         (["--index-of", "three", "--shards", "2"], "has 3 shards, not 2; rebuild it with --full"),
     ],
