@@ -85,6 +85,7 @@ def build(eval_dir: Path, work: Path, articles: int | None) -> dict:
 
 
 def same(one_dir: Path, sharded_dir: Path, questions_file: Path, limit: int | None) -> dict:
+    from qa.evaluate import _paragraph_ranking as paragraph_ranking
     from qa.evaluate import load_questions
     from qa.library import Library
 
@@ -104,9 +105,7 @@ def same(one_dir: Path, sharded_dir: Path, questions_file: Path, limit: int | No
                 began = time.perf_counter()
                 answer = library.ask(item.question, k=10, query_vector=vector)
                 seconds[name] += time.perf_counter() - began
-                ranked = list(
-                    dict.fromkeys((h.citation.article, h.citation.paragraph) for h in answer.hits)
-                )
+                ranked = paragraph_ranking(answer)  # as `qa eval` ranks paragraphs
                 tops[name] = [
                     (h.citation.article, h.citation.paragraph, h.citation.start)
                     for h in answer.hits[:5]
