@@ -122,7 +122,7 @@ def build_library(
             if cancel.is_set():
                 raise BuildInterrupted("build interrupted; the previous index is kept")
         manifest = previous
-        if jobs or previous is None or len(previous.shards) != count:
+        if jobs or previous is None or _behind(previous, folders):
             manifest = _commit(index_dir, previous, folders, roots, model_id)
             _remove_extra_shards(index_dir, count)
         assert manifest is not None
@@ -220,6 +220,24 @@ def _differs(folder: Path, files: dict[tuple[str, str], tuple[int, int]], roots:
     missing = {r for r in roots if not Path(r).exists()}
     held = {key: (f.size, f.mtime_ns) for key, f in indexed.items() if key[0] not in missing}
     return held != files
+
+
+def _behind(manifest: Manifest, folders: list[Path]) -> bool:
+    """Whether the manifest lists other shards, or other generations, than are committed
+    (a build stopped between a shard's commit and the manifest's): written again."""
+    if len(manifest.shards) != len(folders):
+        return True
+    for entry, folder in zip(manifest.shards, folders, strict=True):
+        try:
+            conn = open_database(folder)
+        except Exception:  # noqa: BLE001 - unreadable: verify and the shard's build say why
+            return True
+        try:
+            if read_meta(conn).get("generation") != str(entry.generation):
+                return True
+        finally:
+            conn.close()
+    return False
 
 
 def _commit(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +24,9 @@ from index.shards.assign import article_key, shard_of
 from index.shards.build import build_library
 from index.shards.executors import Executor, InlineExecutor
 from index.shards.manifest import manifest_path, read_manifest
-from index.shards.task import ShardJob, ShardResult
+from index.shards.task import ShardJob, ShardResult, run_shard
 from index.shards.verify import verify_library
+from index.sources.discovery import DEFAULT_MAX_BYTES
 from index.store.interface import Store
 from index.store.snapshot import IndexSnapshot
 from qa.cli import main
@@ -264,3 +266,49 @@ def test_asking_a_sharded_library_loads_no_build_and_no_dask(libraries: dict[str
     assert "qa.sharded" in loaded
     unwanted = {"dask", "distributed", "index.shards.executors", "index.build.run"}
     assert not loaded & unwanted, loaded & unwanted
+
+
+def test_a_build_stopped_before_its_manifest_still_answers_and_the_next_completes_it(
+    libraries: dict[str, Path], tmp_path: Path
+) -> None:
+    """A shard committed, the manifest not yet written (the build died in between): the
+    library answers with the shards as committed, and the next build writes the manifest
+    without building anything."""
+    articles = tmp_path / "articles"
+    shutil.copytree(libraries["articles"], articles)
+    index_dir = tmp_path / "index"
+    build_sharded(index_dir, articles)
+    edited = articles / "note-7.txt"
+    edited.write_text(edited.read_text().replace("Arden7", "Quillhaven"), encoding="utf-8")
+    shard = shard_of("note-7.txt", 3)
+    job = ShardJob(
+        folder=str(index_dir / f"shard-{shard:03d}"),
+        shard=shard,
+        shards=3,
+        roots=(str(articles),),
+        model=None,
+        backend="auto",
+        full=False,
+        max_bytes=DEFAULT_MAX_BYTES,
+    )
+    run_shard(job, embedder())  # what the stopped build had done
+    warnings: list[str] = []
+    assert verify_library(index_dir, warn=warnings.append) == []
+    assert any(w.startswith(f"shard-{shard:03d}: committed generation 2") for w in warnings)
+    build(tmp_path / "one", articles)
+    with (
+        closing(ShardedStore.open(index_dir)) as three,
+        closing(IndexSnapshot.open(tmp_path / "one")) as one,
+    ):
+        question = "Which town did river 7 flood?"
+        vector = embedder().encode([question])[0]
+        for mode in ("hybrid", "bm25"):
+            keys, scores = _ranked(three, question, vector, mode)
+            assert keys == _ranked(one, question, vector, mode)[0]
+            assert scores == pytest.approx(_ranked(one, question, vector, mode)[1], abs=1e-6)
+        assert "Quillhaven" in rank_passages(three, question, vector, k=1)[0].record.text
+    executor = RecordingExecutor()
+    build_sharded(index_dir, shards=None, executor=executor)
+    assert executor.ran == [[]] and read_manifest(index_dir).generation == 2
+    warnings.clear()
+    assert verify_library(index_dir, warn=warnings.append) == [] and not warnings
