@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
+# The dask extra too: the tests run a Dask LocalCluster (tests/unit/test_shards_dask.py).
 # torch is installed first and pinned: a CPU wheel of 2.13.0 is on this machine's disk,
 # while a floating torch requirement would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,dask]'
 	$(MAKE) --no-print-directory bytecode
 	touch $(STAMP)
 

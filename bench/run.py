@@ -26,6 +26,7 @@ from pathlib import Path
 
 import build_speed
 import numpy as np
+import shards
 from news_latency import news_rows
 
 BENCH = Path(__file__).resolve().parent
@@ -230,6 +231,7 @@ def main(argv: list[str]) -> int:
         )
     )
     rows += build_speed.rows(EVAL, OUT / "build-speed", args.quick)  # issue 13
+    rows += shards.rows(EVAL, OUT, args.quick)  # issue 14: 1 store vs 4 shards
     share = build["incremental_s"] / build["full_s"]
     rows.append(
         (

@@ -43,6 +43,7 @@ exit codes:
 environment: QA_HOME (default library folder), QA_INDEX (index folder), QA_MODEL
 (sentence-transformers model folder), QA_CACHE_DIR (derived caches). A variable set to
 an empty value is a usage error, as an empty --index is: it never means the default.
+DASK_SCHEDULER_ADDRESS: the scheduler of `qa index build --executor dask`.
 
 Only `qa add` and `qa feed add|update` use the network, and only for the URLs given.
 
@@ -184,6 +185,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="skip files larger than N bytes (default 20 MB)",
+    )
+    build.add_argument(
+        "--shards",
+        type=int,
+        default=None,
+        metavar="N",
+        help="split the library into N shards built in parallel (default: the library's "
+        "count, 1 for a new one; another count needs --full)",
+    )
+    build.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default=None,
+        help="where shards build: local = a process per core (default), dask = a Dask "
+        "cluster (pip install 'article-qa[dask]')",
+    )
+    build.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        type=_not_empty,
+        default=None,
+        help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS)",
     )
     watch = index_sub.add_parser(
         "watch",

@@ -202,6 +202,12 @@ def index_build(args: argparse.Namespace) -> int:
         show_build(ensure_default_library(library, _say))
         return 0
     kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
+    from qa.shard_commands import sharded_build
+
+    events = sharded_build(library, paths, args)
+    if events is not None:
+        report = show_build(events)
+        return 0 if report is not None else 1
     from index.build.faults import faults_from_environment
     from index.build.run import build_index
 
@@ -292,9 +298,13 @@ def index_status(args: argparse.Namespace) -> int:
 
 
 def index_verify(args: argparse.Namespace) -> int:
-    from index.store.verify import verify_index
+    from index.shards.manifest import is_sharded
 
     library = _library(args)
+    if is_sharded(library.index_dir):
+        from index.shards.verify import verify_library as verify_index
+    else:
+        from index.store.verify import verify_index
     problems = verify_index(library.index_dir, warn=lambda message: _say(f"warning: {message}"))
     for problem in problems:
         print(f"problem: {visible(problem)}")

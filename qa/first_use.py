@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import BuildLocked, IndexMissing, QAError
 from index.locations import default_articles_dir, default_index_dir, sample_dir
+from index.shards.manifest import is_sharded
 from index.store.lock import wait_for_writer, writer_busy
 from index.store.schema import connect, read_meta
 
@@ -44,7 +45,10 @@ def needs_first_use(library: Library) -> bool:
 
 
 def _committed(index_dir: Path) -> bool:
-    """Whether the index has completed a build: `meta` names a generation."""
+    """Whether the index has completed a build: `meta` names a generation (or, for a
+    sharded library, it has a manifest: one is written only once every shard committed)."""
+    if is_sharded(index_dir):
+        return True
     try:
         conn = connect(index_dir)
     except IndexMissing:

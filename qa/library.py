@@ -3,7 +3,8 @@
 It keeps the last committed generation open and moves to a newer one between
 questions, so a long-running TUI sees rebuilds as soon as they commit, never half of one.
 It asks that generation through the store protocol only (`index.store.interface.Store`):
-the store it opens is `IndexSnapshot` unless `open_store` says otherwise.
+the store it opens is `IndexSnapshot`, or `qa.sharded.ShardedStore` over a sharded library
+(`index.shards`), unless `open_store` says otherwise.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from index.embedding.embed import load_embedder
 from index.errors import IndexMissing, UsageError
 from index.locations import default_index_dir
 from index.models import Embedder
+from index.shards.manifest import is_sharded
 from index.store.interface import Store
 from index.store.records import IndexInfo
 from index.store.schema import db_path
-from index.store.snapshot import IndexSnapshot
 from qa.answer import Answer, Citation, Highlight, Hit
 from qa.confidence import DEFAULT_MODEL, RIVALS, answer_confidence
 
@@ -34,6 +35,7 @@ from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
 from qa.pending import PendingVector
 from qa.retrieve import MODES, Filters, QueryVector, ScoredPassage, rank_passages
+from qa.sharded import open_library_store
 from qa.who_said import QuoteKey, asked_speaker, quote_key, rank_quotes
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ class Library:
     """Ask questions of one index folder; safe to share between threads of one process."""
 
     def __init__(
-        self, index_dir: Path, embedder: Embedder, open_store: StoreOpener = IndexSnapshot.open
+        self, index_dir: Path, embedder: Embedder, open_store: StoreOpener = open_library_store
     ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
@@ -78,7 +80,7 @@ class Library:
         return cls(Path(index_dir) if index_dir else default_index_dir(), embedder)
 
     def exists(self) -> bool:
-        return db_path(self.index_dir).exists()
+        return db_path(self.index_dir).exists() or is_sharded(self.index_dir)
 
     def snapshot(self) -> Store:
         """The newest committed generation, reopened only when a build has committed."""
@@ -180,7 +182,12 @@ class Library:
         full: bool = False,
         cancel: threading.Event | None = None,
     ) -> Iterator[BuildEvent]:
-        """Build or update this library's index; see `index.build.run.build_index`."""
+        """Build or update this library's index; see `index.build.run.build_index`, or
+        `index.shards.build.build_library` for a sharded library (on this machine's cores)."""
+        if is_sharded(self.index_dir):
+            from qa.shard_commands import library_build
+
+            return library_build(self, paths, full=full, cancel=cancel)
         from index.build.run import build_index
 
         return build_index(self.index_dir, paths, embedder=self.embedder, full=full, cancel=cancel)

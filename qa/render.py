@@ -90,7 +90,8 @@ def render_status(info: IndexInfo) -> str:
         f"model:      {visible(str(info.model_id))} ({info.dim} dimensions)\n"
         f"size:       {size_mb:.1f} MB\n"
         f"last build: {visible(str(info.built_at))} (generation {info.generation})\n"
-        f"folders:\n{sources}\n"
+        + (f"shards:     {info.shards}\n" if info.shards > 1 else "")
+        + f"folders:\n{sources}\n"
     )
 
 

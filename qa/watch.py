@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-# Re-exported (the `x as x` form): the chat tells the watch's events apart by them.
 from index.build.watch import Watching as Watching
+
+# Re-exported (the `x as x` form): the chat tells the watch's events apart by them.
+from index.errors import UsageError
 from qa.library import Library
 
 if TYPE_CHECKING:
@@ -32,6 +34,13 @@ def watch_library(
 ) -> int:
     """Watch until `stop` is set (or Ctrl-C); 0 once stopped."""
     from index.build.watch import watch_library as watch_events
+    from index.shards.manifest import is_sharded
+
+    if is_sharded(library.index_dir):
+        raise UsageError(
+            f"qa index watch does not follow a sharded library ({library.index_dir}) yet; "
+            "run `qa index build` after changes (it rebuilds only the changed shards)"
+        )
 
     events = iter(
         watch_events(

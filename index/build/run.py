@@ -37,7 +37,7 @@ from index.build.plan import check_index, plan_build
 from index.build.prepare import prepare_files
 from index.build.quotes import QuoteStep
 from index.build.read import ReadStep
-from index.build.scan import scan
+from index.build.scan import FileSelector, scan
 from index.build.split import SplitStep
 from index.errors import NoSpace, UsageError
 from index.models import Embedder
@@ -71,8 +71,12 @@ def build_index(
     max_bytes: int = DEFAULT_MAX_BYTES,
     fault: FaultHook = no_faults,
     file_steps: Sequence[StepFactory] = FILE_STEPS,
+    keep: FileSelector | None = None,
 ) -> Iterator[BuildEvent]:
     """Index the library's folders (plus `paths`, which join it); yields events, last a report.
+
+    `keep(root, file)` picks the files this index holds among those found: a shard of a
+    sharded library holds its own (`index.shards.assign.ShardSelector`); None keeps all.
 
     `fault` is called at each step of the commit protocol (`index.build.faults`); the
     `qa index build` command passes what `QA_CRASH_AT` / `QA_STOP_AT` ask for.
@@ -108,7 +112,7 @@ def build_index(
         conn = connect(index_dir, create=True, full_rebuild=full)
         ctx = BuildContext(conn, index_dir, embedder, full, cancel, fault, max_bytes, started)
         try:
-            yield from _steps(ctx, new_roots, file_steps)
+            yield from _steps(ctx, new_roots, file_steps, keep)
         except sqlite3.OperationalError as error:
             if is_no_space(error, index_dir):
                 raise NoSpace(
@@ -129,10 +133,13 @@ def build_index(
 
 
 def _steps(
-    ctx: BuildContext, new_roots: list[Path], file_steps: Sequence[StepFactory]
+    ctx: BuildContext,
+    new_roots: list[Path],
+    file_steps: Sequence[StepFactory],
+    keep: FileSelector | None,
 ) -> Iterator[BuildEvent]:
     check_index(ctx)
-    found = yield from scan(ctx, new_roots)
+    found = yield from scan(ctx, new_roots, keep)
     plan = yield from plan_build(ctx, found)
     yield from prepare_files(ctx, plan.to_read, file_steps)
     yield from commit(ctx, plan, plan.to_read)

@@ -7,7 +7,7 @@ index); files discovery refuses (too large, not text) are reported as skipped.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from index.errors import UsageError
 from index.models import Skipped
 from index.sources.discovery import discover_files
 from index.store.file_rows import indexed_roots
+
+FileSelector = Callable[[Path, Path], bool]
+"""Whether an index holds a file found under a folder: (folder, file) -> keep it."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,9 @@ class Found:
     """Roots that are gone: their indexed articles are kept."""
 
 
-def scan(ctx: BuildContext, new_roots: Sequence[Path]) -> Generator[BuildEvent, None, Found]:
+def scan(
+    ctx: BuildContext, new_roots: Sequence[Path], keep: FileSelector | None = None
+) -> Generator[BuildEvent, None, Found]:
     roots = list(dict.fromkeys([*indexed_roots(ctx.conn), *new_roots]))
     if not roots:
         raise UsageError(NOTHING_TO_INDEX)
@@ -45,7 +50,10 @@ def scan(ctx: BuildContext, new_roots: Sequence[Path]) -> Generator[BuildEvent, 
         for item in discover_files(folder, max_bytes=ctx.max_bytes):
             ctx.check_cancel()
             if isinstance(item, Skipped):
-                yield ctx.skip(item)
+                if keep is None or keep(folder, Path(item.path)):
+                    yield ctx.skip(item)
+            elif keep is not None and not keep(folder, item):
+                continue
             else:
                 files[(str(folder), str(item))] = item
     return Found(roots, files, frozenset(missing))

@@ -45,9 +45,21 @@ PREPACK_MIN_WIDTH = 64
 on 32 x 20 batches), and never switching keeps a long `qa ask -` run on one session."""
 
 
+_THREAD_LIMIT: int | None = None
+
+
+def limit_threads(count: int) -> None:
+    """Use at most `count` threads in sessions this process opens from now on: a shard
+    build's worker process (`index.shards`) runs beside others, one core each."""
+    global _THREAD_LIMIT
+    _THREAD_LIMIT = max(1, count)
+
+
 def _thread_count() -> int:
     # Physical parallelism available to this process; onnxruntime's default spins one
     # thread per logical core, which oversubscribes small machines and containers.
+    if _THREAD_LIMIT is not None:
+        return _THREAD_LIMIT
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:

@@ -185,6 +185,8 @@ class IndexInfo:
     built_at: str
     size_bytes: int
     sources: tuple[str, ...]
+    shards: int = 1
+    """Stores of the library (`index.shards`); 1 for every folder built before shards."""
 
 
 class ArticleCounts(NamedTuple):

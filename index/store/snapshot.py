@@ -45,6 +45,7 @@ from index.store.schema import (
     open_database,
     read_meta,
 )
+from index.store.term_stats import PhrasePostings, fts_totals, phrase_postings
 from index.store.vectors import index_kind, load_vector_file, search_vectors, stored_vectors
 
 if TYPE_CHECKING:
@@ -228,6 +229,14 @@ class IndexSnapshot:
         condition, params = article_condition(where)
         rows = self._conn.execute(CHUNKS_OF_ARTICLES + condition, params)
         return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def phrase_postings(self, phrases: list[str], where: ArticleFilter | None) -> PhrasePostings:
+        """For a fan-out's global BM25: `index.store.term_stats.phrase_postings`."""
+        return phrase_postings(self._conn, phrases, where, self._base)
+
+    def fts_totals(self) -> tuple[int, int]:
+        """(rows, tokens) of this generation's FTS5 table, BM25's collection statistics."""
+        return fts_totals(self._conn)
 
     def document_frequency(self, word: str) -> int:
         """Passages whose text holds `word` (FTS5-stemmed): the IDF of a question term.

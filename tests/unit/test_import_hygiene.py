@@ -69,3 +69,11 @@ def test_tui_modules_of_the_first_frame_load_no_search_machinery() -> None:
 def test_the_first_frame_is_drawn_without_the_search_machinery(tmp_path: Path) -> None:
     modules = loaded_by_first_frame(str(tmp_path / "index"))
     assert not modules & set(SEARCH_MACHINERY)
+
+
+def test_the_ask_path_over_shards_loads_no_dask_and_no_build() -> None:
+    # A sharded library is asked through qa.sharded; its builds (and Dask) load only
+    # when a build runs (tests/unit/test_shards.py asks one for real).
+    modules = loaded_after("import qa.library, qa.sharded, qa.commands, qa.cli")
+    assert "qa.sharded" in modules
+    assert not modules & {"dask", "distributed", "index.shards.executors", "index.build.run"}
