@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -277,15 +277,33 @@ def _next_id(conn: sqlite3.Connection, table: str) -> int:
     return int(row[0]) + 1
 
 
-def mark_repeated_paragraphs(conn: sqlite3.Connection) -> None:
+def mark_repeated_paragraphs(
+    conn: sqlite3.Connection, texts: Collection[str] | None = None
+) -> None:
+    """Flag paragraphs whose text repeats across articles of one source (boilerplate).
+
+    `texts`: only paragraphs with these texts can have changed (those of the articles a
+    commit deletes and inserts), so only those are counted and updated; None: all. An
+    incremental commit at a million paragraphs must not rewrite every paragraph row.
+    """
+    where = ""
+    if texts is not None:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS changed_texts (text TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.changed_texts")
+        conn.executemany(
+            "INSERT OR IGNORE INTO temp.changed_texts VALUES (?)", [(t,) for t in texts]
+        )
+        where = "WHERE text IN (SELECT text FROM temp.changed_texts)"
     conn.execute(
         f"""
         UPDATE paragraphs SET boilerplate = (boilerplate & {READER_BOILERPLATE}) | CASE
             WHEN text IN (
                 SELECT p.text FROM paragraphs p JOIN articles a ON a.id = p.article_id
+                {where.replace("text IN", "p.text IN")}
                 GROUP BY COALESCE(a.source, a.root), p.text
                 HAVING COUNT(DISTINCT a.id) >= {REPEATED_PARAGRAPH_ARTICLES}
             ) THEN {REPEATED_BOILERPLATE} ELSE 0 END
+        {where}
         """
     )
 
