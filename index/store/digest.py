@@ -37,6 +37,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 DIGEST_KEY = "content_sha256"
 PARTS_KEY = "content_parts"
@@ -239,7 +240,7 @@ class ChangeTracker:
         (old rows read from the last commit through a second connection), plus its own
         records, rewritten in place."""
         (path,) = [row[2] for row in self._conn.execute("PRAGMA database_list") if row[1] == "main"]
-        old = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        old = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None)
         try:
             old.execute("BEGIN")
             for part in self._segments:
