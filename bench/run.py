@@ -302,7 +302,11 @@ def main(argv: list[str]) -> int:
 def incremental_rows(passages: int) -> list[tuple[str, str, str, str]]:
     """Editing one article of a synthetic library (bench/incremental.py), single store."""
     _, _, stdout = run_timed(
-        [_python(), str(BENCH / "incremental.py"), "--passages", str(passages), "--work", str(OUT)]
+        [
+            _python(),
+            str(BENCH / "incremental.py"),
+            *("--passages", str(passages), "--work", str(OUT), "--digest"),
+        ]
     )
     result = json.loads(stdout.strip().splitlines()[-1])
     commit = result["edit_commit_median_s"]

@@ -299,5 +299,6 @@ def _prune_cache(
             for r in conn.execute(f"SELECT text_sha FROM chunks WHERE text_sha IN ({marks})", part)
         }
         conn.executemany(
-            "DELETE FROM embeddings WHERE text_sha = ?", [(sha,) for sha in part if sha not in used]
+            "DELETE FROM embeddings WHERE model_id = ? AND text_sha = ?",
+            [(model_id, sha) for sha in part if sha not in used],
         )
