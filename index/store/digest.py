@@ -10,8 +10,11 @@ to keep at a million passages:
   A sum does not care about order, so a commit updates a part by subtracting the
   hashes of the rows it deleted and adding those it inserted, never reading the rest;
 - the rows a commit changes are seen by TEMP triggers (`ChangeTracker`) that hand each
-  old and new row to a Python function, including the rows FTS5 writes to its shadow
-  tables and those deleted by `ON DELETE CASCADE` or `REPLACE` (recursive triggers on);
+  old and new row to a Python function, including the rows FTS5 writes to its content
+  and docsize tables and those deleted by `ON DELETE CASCADE` or `REPLACE` (recursive
+  triggers on). FTS5's `_data` table (its segments) takes no trigger: a commit diffs its
+  rowids, or reads it whole (160 MB at 1M passages, ~1-2 s) after FTS5 merged segments
+  (`ChangeTracker._diff_segments`). `sqlite_sequence` (no trigger either) is read again;
 - `content_sha256` = sha256 of the schema and every part's sum; the sums are kept in
   `meta` under `content_parts` (outside the digest, like the digest itself), so the
   next commit starts from them once it has checked that they hash to `content_sha256`.
@@ -51,8 +54,7 @@ UNTRACKED_TABLES = frozenset({"sqlite_sequence"})
 """Tables SQLite allows no trigger on: a commit digests them again (a few rows)."""
 FTS_DATA_SUFFIX = "_data"
 FTS_SEGMENT_ROWIDS = 1 << 37
-"""FTS5 numbers the pages of its segments from here on; below are its few own records
-(averages, structure), rewritten in place."""
+"""FTS5 numbers the pages of its segments from here on (segment id << 37 | page)."""
 MODULUS = 1 << 256
 _BATCH = 2000
 
@@ -70,6 +72,9 @@ class Part:
     columns: tuple[int, ...] = ()
     """For an index: positions in the table's row (rowid first when `rowid`) of its columns."""
     is_index: bool = False
+    segments: bool = False
+    """An FTS5 `_data` table, which takes no trigger (SQLite 3.40 crashes deleting from
+    an FTS5 table with one): a commit diffs its rowids instead (`ChangeTracker`)."""
 
 
 def _schema(conn: sqlite3.Connection) -> list[tuple]:
@@ -103,7 +108,8 @@ def digest_parts(conn: sqlite3.Connection, schema: list[tuple] | None = None) ->
         columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')]
         layout[name] = (rowid, columns)
         listed = ", ".join(["rowid"] * rowid + [f'"{c}"' for c in columns])
-        parts.append(Part(name, name, f'SELECT {listed} FROM "{name}"{_meta_filter(name)}', rowid))
+        select = f'SELECT {listed} FROM "{name}"{_meta_filter(name)}'
+        parts.append(Part(name, name, select, rowid, segments=_is_fts_data(name, schema)))
     for kind, name, table, _, _ in schema:
         if kind != "index" or table not in layout:
             continue
@@ -188,10 +194,10 @@ class ChangeTracker:
     def start(self) -> None:
         self._conn.create_function(self.FUNCTION, -1, self._row, deterministic=False)
         self._conn.execute("PRAGMA recursive_triggers = ON")  # REPLACE's deletes fire
-        self._segments = [p for p in self._layout if _is_fts_data(self._conn, p)]
-        self._before = {p.table: self._rowids(self._conn, p.table) for p in self._segments}
+        self._segments = [p for p in self._layout if p.segments]
+        self._before = {p.table: _rowids(self._conn, p.table) for p in self._segments}
         for part in self._layout:
-            if part.is_index or part.table in UNTRACKED_TABLES or part in self._segments:
+            if part.is_index or part.table in UNTRACKED_TABLES or part.segments:
                 continue
             columns = [row[1] for row in self._conn.execute(f'PRAGMA table_info("{part.table}")')]
             for event, sign, row in (
@@ -224,48 +230,45 @@ class ChangeTracker:
         """Remove the triggers; the sums of every part of the schema as it now is."""
         flushed(self._conn)
         self.stop()
-        self._diff_segments()
+        rescanned = set(UNTRACKED_TABLES)
+        for part in self._segments:
+            if not self._diff_segments(part):
+                rescanned.add(part.table)
         layout = digest_parts(self._conn)
         names = {part.name for part in layout}
         sums = {name: value for name, value in self._sums.items() if name in names}
         for part in layout:
-            if part.table in UNTRACKED_TABLES or part.name not in sums:
+            if part.table in rescanned or part.name not in sums:
                 sums[part.name] = part_sum(self._conn, part)
         return sums
 
-    def _diff_segments(self) -> None:
-        """Account for the rows FTS5 wrote to its `_data` tables, which take no trigger
-        (SQLite 3.40 crashes deleting from an FTS5 table with one): its segment pages are
-        written once and deleted whole, so they are the rowids that appeared or went
-        (old rows read from the last commit through a second connection), plus its own
-        records, rewritten in place."""
-        (path,) = [row[2] for row in self._conn.execute("PRAGMA database_list") if row[1] == "main"]
+    def _diff_segments(self, part: Part) -> bool:
+        """Account for the rows FTS5 wrote to a `_data` table by their rowids; False when
+        that cannot be trusted, and the part must be read whole.
+
+        FTS5 writes a segment's pages once and deletes them whole, under rowids made of
+        the segment's id, which it hands out again once free. So when no segment page
+        went (no merge in this commit) the new rows are exactly the new rowids, plus its
+        own few records below `FTS_SEGMENT_ROWIDS` (averages, structure), rewritten in
+        place and read as they were through a second connection (the last commit). When
+        a merge freed segment ids, a new segment may have taken one: then read whole.
+        """
+        before = self._before[part.table]
+        after = _rowids(self._conn, part.table)
+        if any(rowid >= FTS_SEGMENT_ROWIDS for rowid in before - after):
+            return False
+        own = sorted(i for i in before | after if i < FTS_SEGMENT_ROWIDS)
+        (path,) = [r[2] for r in self._conn.execute("PRAGMA database_list") if r[1] == "main"]
         old = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None)
         try:
             old.execute("BEGIN")
-            for part in self._segments:
-                before = self._before[part.table]
-                after = self._rowids(self._conn, part.table)
-                own = {i for i in before | after if i < FTS_SEGMENT_ROWIDS}
-                for conn, ids, sign in (
-                    (old, (before - after) | own, -1),
-                    (self._conn, (after - before) | own, 1),
-                ):
-                    for row in self._rows_of(conn, part, sorted(ids)):
-                        self._row(part.table, sign, *row)
+            for row in _rows_of(old, part, [i for i in own if i in before]):
+                self._row(part.table, -1, *row)
         finally:
             old.close()
-
-    @staticmethod
-    def _rowids(conn: sqlite3.Connection, table: str) -> set[int]:
-        return {r[0] for r in conn.execute(f'SELECT rowid FROM "{table}"')}
-
-    @staticmethod
-    def _rows_of(conn: sqlite3.Connection, part: Part, ids: list[int]) -> Iterator[tuple]:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            yield from conn.execute(f"{part.select} WHERE rowid IN ({marks})", chunk)
+        for row in _rows_of(self._conn, part, sorted((after - before) | set(own) & after)):
+            self._row(part.table, 1, *row)
+        return True
 
     def stop(self) -> None:
         for name in self._triggers:
@@ -274,15 +277,26 @@ class ChangeTracker:
         self._conn.execute("PRAGMA recursive_triggers = OFF")
 
 
-def _is_fts_data(conn: sqlite3.Connection, part: Part) -> bool:
-    """Whether a part is the `_data` table of an FTS5 table (its segments)."""
-    if part.is_index or not part.table.endswith(FTS_DATA_SUFFIX):
+def _is_fts_data(table: str, schema: list[tuple]) -> bool:
+    """Whether `table` is the `_data` table of an FTS5 table (its segments)."""
+    if not table.endswith(FTS_DATA_SUFFIX):
         return False
-    owner = part.table[: -len(FTS_DATA_SUFFIX)]
-    row = conn.execute(
-        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (owner,)
-    ).fetchone()
-    return row is not None and "USING FTS5" in (row[0] or "").upper()
+    owner = table[: -len(FTS_DATA_SUFFIX)]
+    return any(
+        kind == "table" and name == owner and "USING FTS5" in (sql or "").upper()
+        for kind, name, _, _, sql in schema
+    )
+
+
+def _rowids(conn: sqlite3.Connection, table: str) -> set[int]:
+    return {r[0] for r in conn.execute(f'SELECT rowid FROM "{table}"')}
+
+
+def _rows_of(conn: sqlite3.Connection, part: Part, ids: list[int]) -> Iterator[tuple]:
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(f"{part.select} WHERE rowid IN ({marks})", chunk)
 
 
 def flushed(conn: sqlite3.Connection) -> sqlite3.Connection:
