@@ -12,9 +12,9 @@ to keep at a million passages:
 - the rows a commit changes are seen by TEMP triggers (`ChangeTracker`) that hand each
   old and new row to a Python function, including the rows FTS5 writes to its content
   and docsize tables and those deleted by `ON DELETE CASCADE` or `REPLACE` (recursive
-  triggers on). FTS5's `_data` table (its segments) takes no trigger: a commit diffs its
-  rowids, or reads it whole (160 MB at 1M passages, ~1-2 s) after FTS5 merged segments
-  (`ChangeTracker._diff_segments`). `sqlite_sequence` (no trigger either) is read again;
+  triggers on). FTS5's `_data` table (its segments) takes no trigger and FTS5 rewrites
+  its pages in place, so every commit reads it whole (`Part.segments`: 160 MB at 1M
+  passages, ~1 s of a commit). `sqlite_sequence` (no trigger either) is read again;
 - `content_sha256` = sha256 of the schema and every part's sum; the sums are kept in
   `meta` under `content_parts` (outside the digest, like the digest itself), so the
   next commit starts from them once it has checked that they hash to `content_sha256`.
@@ -38,9 +38,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 DIGEST_KEY = "content_sha256"
 PARTS_KEY = "content_parts"
@@ -53,8 +52,6 @@ UNDIGESTED_META = (DIGEST_KEY, PARTS_KEY)
 UNTRACKED_TABLES = frozenset({"sqlite_sequence"})
 """Tables SQLite allows no trigger on: a commit digests them again (a few rows)."""
 FTS_DATA_SUFFIX = "_data"
-FTS_SEGMENT_ROWIDS = 1 << 37
-"""FTS5 numbers the pages of its segments from here on (segment id << 37 | page)."""
 MODULUS = 1 << 256
 _BATCH = 2000
 
@@ -74,7 +71,9 @@ class Part:
     is_index: bool = False
     segments: bool = False
     """An FTS5 `_data` table, which takes no trigger (SQLite 3.40 crashes deleting from
-    an FTS5 table with one): a commit diffs its rowids instead (`ChangeTracker`)."""
+    an FTS5 table with one) and whose pages FTS5 rewrites in place (merges trim their
+    input segments; freed segment ids are handed out again): every commit reads it whole
+    (160 MB at 1M passages)."""
 
 
 def _schema(conn: sqlite3.Connection) -> list[tuple]:
@@ -123,9 +122,21 @@ def digest_parts(conn: sqlite3.Connection, schema: list[tuple] | None = None) ->
 
 
 def entry_hash(part: str, values: Sequence[object]) -> int:
-    """The hash of one row or index entry of `part`, as a number to add to its sum."""
-    data = repr((part, tuple(values))).encode()
-    return int.from_bytes(hashlib.sha256(data).digest(), "little")
+    """The hash of one row or index entry of `part`, as a number to add to its sum.
+
+    Blobs (FTS5's segment pages, 160 MB at 1M passages) are hashed as they are: their
+    repr costs several times the hash."""
+    if not any(isinstance(value, bytes) for value in values):
+        data = repr((part, tuple(values))).encode()
+        return int.from_bytes(hashlib.sha256(data).digest(), "little")
+    digest = hashlib.sha256(part.encode() + b"\0")
+    for value in values:
+        if isinstance(value, bytes):
+            digest.update(b"b%d:" % len(value))
+            digest.update(value)
+        else:
+            digest.update(repr(value).encode() + b"\0")
+    return int.from_bytes(digest.digest(), "little")
 
 
 def part_sum(conn: sqlite3.Connection, part: Part) -> int:
@@ -194,8 +205,6 @@ class ChangeTracker:
     def start(self) -> None:
         self._conn.create_function(self.FUNCTION, -1, self._row, deterministic=False)
         self._conn.execute("PRAGMA recursive_triggers = ON")  # REPLACE's deletes fire
-        self._segments = [p for p in self._layout if p.segments]
-        self._before = {p.table: _rowids(self._conn, p.table) for p in self._segments}
         for part in self._layout:
             if part.is_index or part.table in UNTRACKED_TABLES or part.segments:
                 continue
@@ -230,45 +239,14 @@ class ChangeTracker:
         """Remove the triggers; the sums of every part of the schema as it now is."""
         flushed(self._conn)
         self.stop()
-        rescanned = set(UNTRACKED_TABLES)
-        for part in self._segments:
-            if not self._diff_segments(part):
-                rescanned.add(part.table)
         layout = digest_parts(self._conn)
+        rescanned = set(UNTRACKED_TABLES) | {p.table for p in layout if p.segments}
         names = {part.name for part in layout}
         sums = {name: value for name, value in self._sums.items() if name in names}
         for part in layout:
             if part.table in rescanned or part.name not in sums:
                 sums[part.name] = part_sum(self._conn, part)
         return sums
-
-    def _diff_segments(self, part: Part) -> bool:
-        """Account for the rows FTS5 wrote to a `_data` table by their rowids; False when
-        that cannot be trusted, and the part must be read whole.
-
-        FTS5 writes a segment's pages once and deletes them whole, under rowids made of
-        the segment's id, which it hands out again once free. So when no segment page
-        went (no merge in this commit) the new rows are exactly the new rowids, plus its
-        own few records below `FTS_SEGMENT_ROWIDS` (averages, structure), rewritten in
-        place and read as they were through a second connection (the last commit). When
-        a merge freed segment ids, a new segment may have taken one: then read whole.
-        """
-        before = self._before[part.table]
-        after = _rowids(self._conn, part.table)
-        if any(rowid >= FTS_SEGMENT_ROWIDS for rowid in before - after):
-            return False
-        own = sorted(i for i in before | after if i < FTS_SEGMENT_ROWIDS)
-        (path,) = [r[2] for r in self._conn.execute("PRAGMA database_list") if r[1] == "main"]
-        old = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, isolation_level=None)
-        try:
-            old.execute("BEGIN")
-            for row in _rows_of(old, part, [i for i in own if i in before]):
-                self._row(part.table, -1, *row)
-        finally:
-            old.close()
-        for row in _rows_of(self._conn, part, sorted((after - before) | set(own) & after)):
-            self._row(part.table, 1, *row)
-        return True
 
     def stop(self) -> None:
         for name in self._triggers:
@@ -286,17 +264,6 @@ def _is_fts_data(table: str, schema: list[tuple]) -> bool:
         kind == "table" and name == owner and "USING FTS5" in (sql or "").upper()
         for kind, name, _, _, sql in schema
     )
-
-
-def _rowids(conn: sqlite3.Connection, table: str) -> set[int]:
-    return {r[0] for r in conn.execute(f'SELECT rowid FROM "{table}"')}
-
-
-def _rows_of(conn: sqlite3.Connection, part: Part, ids: list[int]) -> Iterator[tuple]:
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        yield from conn.execute(f"{part.select} WHERE rowid IN ({marks})", chunk)
 
 
 def flushed(conn: sqlite3.Connection) -> sqlite3.Connection:
