@@ -58,8 +58,6 @@ class VectorChanges:
     last_chunk: int
     deleted: np.ndarray
     """Chunk ids of the articles the commit deletes, ascending (incremental only)."""
-    deleted_shas: tuple[str, ...] | None
-    """Their text hashes; None when not incremental."""
 
     @staticmethod
     def before(
@@ -76,23 +74,22 @@ class VectorChanges:
         )
         last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0]
         deleted: list[int] = []
-        shas: set[str] = set()
         if incremental:
             for start in range(0, len(delete_article_ids), 500):
                 part = list(delete_article_ids[start : start + 500])
                 marks = ",".join("?" * len(part))
-                for chunk_id, sha in conn.execute(
-                    "SELECT c.id, c.text_sha FROM chunks c JOIN paragraphs p "
-                    f"ON p.id = c.paragraph_id WHERE p.article_id IN ({marks})",
-                    part,
-                ):
-                    deleted.append(chunk_id)
-                    shas.add(sha)
+                deleted += [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT c.id FROM chunks c JOIN paragraphs p "
+                        f"ON p.id = c.paragraph_id WHERE p.article_id IN ({marks})",
+                        part,
+                    )
+                ]
         return VectorChanges(
             incremental,
             int(last),
             np.unique(np.array(deleted, dtype=np.int64)),
-            tuple(sorted(shas)) if incremental else None,
         )
 
 

@@ -154,7 +154,7 @@ def commit_generation(
             _remove_uncommitted(conn, index_dir, generation)
         raise
     fault("after-commit")
-    return Committed(generation, counts, notes, digest, changes.deleted_shas)
+    return Committed(generation, counts, notes, digest)
 
 
 class Committed(NamedTuple):
@@ -163,9 +163,6 @@ class Committed(NamedTuple):
     notes: list[str]
     digest: str
     """`content_sha256` of the committed database (`clean_up` remembers it as checked)."""
-    unused_shas: tuple[str, ...] | None
-    """Text hashes of the chunks an incremental commit deleted, whose cached vectors may
-    now be unused; None after a full rewrite (then the whole cache is pruned)."""
 
 
 def _start_tracking(
@@ -262,7 +259,10 @@ def clean_up(
     except (OSError, sqlite3.Error) as error:
         notes.append(f"could not remove old vector files ({error}); the next build will")
     try:
-        _prune_cache(conn, model_id, committed.unused_shas)
+        meta = read_meta(conn)
+        _prune_cache(
+            conn, model_id, whole=meta.get("vector_file") == vector_file_name(committed.generation)
+        )
     except sqlite3.Error as error:
         notes.append(f"could not prune the embedding cache ({error}); the next build will")
     try:
@@ -278,27 +278,14 @@ def clean_up(
     return notes
 
 
-def _prune_cache(
-    conn: sqlite3.Connection, model_id: str, unused_shas: tuple[str, ...] | None
-) -> None:
+def _prune_cache(conn: sqlite3.Connection, model_id: str, *, whole: bool) -> None:
     """Delete cached vectors no chunk uses, or of another model: dead weight once a build
-    committed. After an incremental commit only those of the chunks it deleted can have
-    become unused (reading the whole cache costs seconds at a million vectors)."""
-    if unused_shas is None:
+    committed. Only when the vector file was written whole (`whole`): finding the unused
+    ones reads every chunk and cached vector (~1.5 GB at 1M passages), and a commit that
+    wrote a delta leaves at most its deleted chunks' vectors behind (~1.5 KB each)."""
+    if whole:
         conn.execute(
             "DELETE FROM embeddings "
             "WHERE model_id != ? OR text_sha NOT IN (SELECT text_sha FROM chunks)",
             (model_id,),
-        )
-        return
-    for start in range(0, len(unused_shas), 500):
-        part = list(unused_shas[start : start + 500])
-        marks = ",".join("?" * len(part))
-        used = {
-            r[0]
-            for r in conn.execute(f"SELECT text_sha FROM chunks WHERE text_sha IN ({marks})", part)
-        }
-        conn.executemany(
-            "DELETE FROM embeddings WHERE model_id = ? AND text_sha = ?",
-            [(model_id, sha) for sha in part if sha not in used],
         )
