@@ -15,7 +15,7 @@ small) and a generation needs only its base and its own delta: `meta` names both
 their sha256 (`delta_file`, `delta_sha256`), `vector_count` is the live total, and the
 load refuses any mismatch like a damaged base (`load_delta_file`). When the delta grows
 past `DELTA_MAX_VECTORS`, or deleted vectors pass `DELETED_MAX_SHARE` of the base, the
-commit writes a new base instead (`index.store.writer`): new vectors are added into the
+commit writes a new base instead (`index.store.incremental`): new vectors are added into the
 previous HNSW graph (the graph is updated, not rebuilt) and, once the deleted share is
 past the threshold, the graph is built again without them.
 

@@ -5,7 +5,11 @@ transaction; the vector file is durable (fsynced, renamed, folder fsynced) befor
 `meta` names it, and `COMMIT` is the single moment the new generation appears. A crash
 anywhere before it leaves the previous generation exactly as it was; a failure (disk
 full, interrupt) also removes the uncommitted vector file so that it holds no space.
-The same transaction records `content_sha256` (index.store.schema) so loads detect damage.
+The same transaction records `content_sha256` (index.store.schema) so loads detect damage;
+after the first commit it is kept up to date from the rows the commit changes
+(`index.store.digest.ChangeTracker`), and a large index gets a vector delta rather than a
+whole new vector file (`index.store.incremental`): an edit of a 1M-passage library
+costs seconds, not the minutes of rebuilding its HNSW graph and hashing every row.
 Vectors come from the `embeddings` cache and are checked before they are written
 (`index.store.cached_vectors`); the rows come from `index.store.file_rows`, with those
 any build step adds. After the commit, `clean_up` removes what it no longer needs.
