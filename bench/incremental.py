@@ -17,6 +17,15 @@ vector file written whole, the format-1 digest; its HNSW build is synth.py's own
 
     python bench/incremental.py --passages 1000000 --work /tmp/scale_work [--before]
 
+Measured 2026-12-03 on the shared 2-core machine (load average 5-6), 1M passages, HNSW
+base (synth.py, M=32/efConstruction=80; its graph took 63 min to build at load ~15):
+edit commit 1.5-1.9 s (median 1.85 s of 9; the first, which also digested the library
+whole in the new format, 79 s), whole build 4.3-5.4 s, warm ask p50 47 ms / p95 84 ms,
+open after a commit 0.26 s. Before (one commit rewrote everything): the graph (8 min
+idle per bench/run.py, 63 min at load 15), the vector file (~30 s), a full digest (156 s
+for format 1 at load ~15; format 2: 246 s, what a load pays once for a file it has not
+checked).
+
 --index edits a committed library made otherwise (e.g. synth.py's rows with an exact
 vector file: the commit's cost does not depend on the graph, its build does).
 """
