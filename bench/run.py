@@ -296,8 +296,43 @@ def main(argv: list[str]) -> int:
         rows.append(("TUI first paint", "skipped: no tui/app.py", "<= 0.5 s", ""))
 
     rows += news_rows(EVAL, OUT, _python(), run_timed)  # 7. Warm ask on real news (issue 12)
+    rows += incremental_rows(60_000 if args.quick else 1_000_000)  # 8. Issue 14, part B
     print_table(rows, args.quick)
     return 0
+
+
+def incremental_rows(passages: int) -> list[tuple[str, str, str, str]]:
+    """Editing one article of a synthetic library (bench/incremental.py), single store."""
+    _, _, stdout = run_timed(
+        [
+            _python(),
+            str(BENCH / "incremental.py"),
+            *("--passages", str(passages), "--work", str(OUT), "--digest"),
+        ]
+    )
+    result = json.loads(stdout.strip().splitlines()[-1])
+    commit = result["edit_commit_median_s"]
+    return [
+        (
+            f"edit 1 article of {passages:,} passages: commit (median of "
+            f"{len(result['edit_commit_s'])}; whole build)",
+            f"{commit:.2f} s ({result['edit_build_median_s']:.2f} s)",
+            "<= 5 s" if passages >= 1_000_000 else "",
+            _ok(commit <= 5.0) if passages >= 1_000_000 else "",
+        ),
+        (
+            "  warm ask after edits (question vector given)",
+            f"p50 {result['warm_ask_p50_ms']:.1f} / p95 {result['warm_ask_p95_ms']:.1f} ms",
+            "",
+            "",
+        ),
+        (
+            "  open after a commit; full content digest (unknown file, verify)",
+            f"{result['open_after_commit_s']:.2f} s; {result['full_digest_s']:.1f} s",
+            "",
+            "",
+        ),
+    ]
 
 
 def quote_cost_rows(label: str, cost: dict) -> list[tuple[str, str, str, str]]:

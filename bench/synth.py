@@ -308,7 +308,12 @@ def _write_digest(conn: sqlite3.Connection) -> None:
     """Record the database content digest if this checkout's store checks one on load."""
     from index.store import schema
 
-    if hasattr(schema, "content_digest") and hasattr(schema, "DIGEST_KEY"):
+    if hasattr(schema, "write_digest"):  # format 2 (index.store.digest): sums per table
+        from index.store.digest import FORMAT, FORMAT_KEY, content_parts
+
+        write_meta(conn, {FORMAT_KEY: FORMAT})
+        schema.write_digest(conn, content_parts(conn))
+    elif hasattr(schema, "content_digest") and hasattr(schema, "DIGEST_KEY"):
         write_meta(conn, {schema.DIGEST_KEY: schema.content_digest(conn)})
 
 

@@ -30,7 +30,7 @@ def commit(
         for old in [*plan.removed, *(f.previous for f in indexed if f.previous)]
         for article_id in old.article_ids
     ]
-    generation, counts, notes = commit_generation(
+    committed = commit_generation(
         ctx.conn,
         ctx.index_dir,
         embedder=ctx.embedder,
@@ -42,8 +42,9 @@ def commit(
         full=ctx.full,
         fault=ctx.fault,
     )
-    ctx.notes.extend(notes)
-    ctx.notes.extend(clean_up(ctx.conn, ctx.index_dir, generation, ctx.embedder.model_id))
+    generation, counts = committed.generation, committed.counts
+    ctx.notes.extend(committed.notes)
+    ctx.notes.extend(clean_up(ctx.conn, ctx.index_dir, committed, ctx.embedder.model_id))
     added = sum(1 for f in indexed if f.previous is None)
     kept = sum(1 for f in files if f.outcome in (Outcome.RESTAT, Outcome.KEEP))
     yield BuildReport(

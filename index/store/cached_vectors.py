@@ -60,14 +60,33 @@ def checked_vectors(
     return ids, vectors, [note]
 
 
+def checked_new_vectors(
+    conn: sqlite3.Connection, index_dir: Path, embedder: Embedder, last_chunk: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(chunk ids, their vectors, notes) of the chunks past `last_chunk`: those a commit
+    added, for a vector delta (`index.store.incremental`). Each is checked to be a
+    finite unit vector and embedded again if not; the chunks the commit kept keep the
+    vectors their checksummed file holds, so the cache is not read for them."""
+    ids, vectors, bad = _all_vectors(conn, embedder.model_id, embedder.dim, after=last_chunk)
+    bad |= invalid_rows(vectors)
+    if not bad.any():
+        return ids, vectors, []
+    vectors = _embed_again(conn, embedder, ids, vectors, bad)
+    note = (
+        f"{int(bad.sum())} stored vectors in {db_path(index_dir)} were damaged (missing or "
+        "not finite unit vectors); embedded their text again"
+    )
+    return ids, vectors, [note]
+
+
 def _all_vectors(
-    conn: sqlite3.Connection, model_id: str, dim: int
+    conn: sqlite3.Connection, model_id: str, dim: int, after: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(chunk ids, their cached vectors, mask of chunks with no usable cached vector)."""
+    """(chunk ids past `after`, their cached vectors, mask of chunks with no usable one)."""
     rows = conn.execute(
         "SELECT c.id, e.vector FROM chunks c LEFT JOIN embeddings e "
-        "ON e.text_sha = c.text_sha AND e.model_id = ? ORDER BY c.id",
-        (model_id,),
+        "ON e.text_sha = c.text_sha AND e.model_id = ? WHERE c.id > ? ORDER BY c.id",
+        (model_id, after),
     ).fetchall()
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     width = dim * 4

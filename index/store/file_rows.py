@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -277,7 +277,18 @@ def _next_id(conn: sqlite3.Connection, table: str) -> int:
     return int(row[0]) + 1
 
 
-def mark_repeated_paragraphs(conn: sqlite3.Connection) -> None:
+def mark_repeated_paragraphs(
+    conn: sqlite3.Connection, texts: Collection[str] | None = None
+) -> None:
+    """Flag paragraphs whose text repeats across articles of one source (boilerplate).
+
+    `texts`: only paragraphs with these texts can have changed (those of the articles a
+    commit deletes and inserts), so only those are counted and updated
+    (`_mark_repeated_among`); None: all.
+    """
+    if texts is not None:
+        _mark_repeated_among(conn, texts)
+        return
     conn.execute(
         f"""
         UPDATE paragraphs SET boilerplate = (boilerplate & {READER_BOILERPLATE}) | CASE
@@ -288,6 +299,35 @@ def mark_repeated_paragraphs(conn: sqlite3.Connection) -> None:
             ) THEN {REPEATED_BOILERPLATE} ELSE 0 END
         """
     )
+
+
+def _mark_repeated_among(conn: sqlite3.Connection, texts: Collection[str]) -> None:
+    """The same flags as the whole-table update, for the paragraphs with these texts.
+
+    One scan of the paragraphs finds them (there is no index on text: it would double
+    the database), and only rows whose flag changes are written: an incremental commit
+    at a million paragraphs must neither rewrite nor read every row twice.
+    """
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS changed_texts (text TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.changed_texts")
+    conn.executemany("INSERT OR IGNORE INTO temp.changed_texts VALUES (?)", [(t,) for t in texts])
+    rows = conn.execute(
+        "SELECT p.id, p.text, p.boilerplate, COALESCE(a.source, a.root), a.id FROM paragraphs p "
+        "JOIN articles a ON a.id = p.article_id "
+        "WHERE p.text IN (SELECT text FROM temp.changed_texts)"
+    ).fetchall()
+    articles: dict[tuple[str, str], set[int]] = {}
+    for _, text, _, source, article_id in rows:
+        articles.setdefault((source, text), set()).add(article_id)
+    repeated = {
+        text for (_, text), ids in articles.items() if len(ids) >= REPEATED_PARAGRAPH_ARTICLES
+    }
+    changes = []
+    for paragraph_id, text, flags, _, _ in rows:
+        marked = (flags & READER_BOILERPLATE) | (REPEATED_BOILERPLATE if text in repeated else 0)
+        if marked != flags:
+            changes.append((marked, paragraph_id))
+    conn.executemany("UPDATE paragraphs SET boilerplate = ? WHERE id = ?", changes)
 
 
 def row_counts(conn: sqlite3.Connection) -> dict[str, int]:

@@ -7,9 +7,11 @@ SQLite checks no checksum of its own either: a flipped bit in a paragraph's text
 an index b-tree reads back without complaint and would be answered. So a commit also
 records `content_sha256`, a digest of every row and every index entry that answers read
 (all tables but the `embeddings` cache, which changes between commits and is checked by
-`qa index verify` instead), and every load recomputes it. The cost is one sequential read
-of the answer-bearing part of the database per load (see `content_digest`); bytes outside
-any b-tree (free pages, unused space in a page) are not read and cannot change answers.
+`qa index verify` instead), and a load recomputes it the first time it meets the database
+file (`check_content`). Bytes outside any b-tree (free pages, unused space in a page) are
+not read and cannot change answers. The digest is a sum of per-row hashes per table and
+index (`index.store.digest`), so a commit updates it at the cost of the rows it changes
+and remembers it for the file it leaves (`remember_committed`).
 A committed index without a well-formed digest (or generation, or vector file name) is
 damaged, never "older": switching the check off must not be one deleted row away.
 
@@ -24,7 +26,6 @@ wait in the `-wal`, which immutable readers ignore: builds checkpoint after comm
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sqlite3
 from collections.abc import Callable
@@ -44,6 +45,17 @@ from index.store.dbfiles import DB_NAME as DB_NAME
 from index.store.dbfiles import SIDE_SUFFIXES as SIDE_SUFFIXES
 from index.store.dbfiles import can_write as can_write
 from index.store.dbfiles import check_database_files, corrupt, db_path, is_no_space
+from index.store.digest import DIGEST_KEY as DIGEST_KEY
+from index.store.digest import (
+    FORMAT,
+    FORMAT_KEY,
+    PARTS_KEY,
+    content_parts,
+    digest_v1,
+    encode_parts,
+)
+from index.store.digest import combine as combine
+from index.store.digest import content_digest as content_digest
 from index.store.migrations import (
     apply_migrations,
     foreign_tables,
@@ -52,15 +64,14 @@ from index.store.migrations import (
     readable,
     recreate_schema,
 )
+from index.store.vector_delta import delta_file_name
 from index.store.vectors import vector_file_name
-from index.store.verified import file_identity, is_verified, record_verified
+from index.store.verified import file_identity, is_verified, record_verified, record_written
 
-DIGEST_KEY = "content_sha256"
-UNDIGESTED_TABLES = frozenset({"embeddings"})
-"""A cache keyed by text hash, written between commits; verify checks it against vectors."""
 COUNT_KEYS = ("vector_count", "articles", "paragraphs", "passages", "sentences")
 _COUNT = re.compile(r"0|[1-9][0-9]{0,17}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_BASE_FILE = re.compile(r"vectors-([1-9][0-9]{0,17})\.faiss")
 
 
 def open_database(index_dir: Path, *, create: bool = False) -> sqlite3.Connection:
@@ -177,10 +188,31 @@ def upgrade_schema(
 def _migrate(conn: sqlite3.Connection, version: int) -> None:
     meta = read_meta(conn) if version else {}
     # Recorded again only over a digest that matched: damage is never laundered.
-    sound = is_committed(meta) and meta.get(DIGEST_KEY) == content_digest(conn)
+    sound = is_committed(meta) and meta.get(DIGEST_KEY) == recorded_format_digest(conn, meta)
     apply_migrations(conn, version)
     if sound:
-        write_meta(conn, {DIGEST_KEY: content_digest(conn)})
+        write_meta(conn, {FORMAT_KEY: FORMAT})
+        write_digest(conn, content_parts(conn))
+
+
+def recorded_format_digest(conn: sqlite3.Connection, meta: dict[str, str]) -> str | None:
+    """The digest of the database in the format `meta` says its digest is in (format 1
+    without `digest_format`: an older qa's commit); None for a format this qa does not
+    know, which no digest matches."""
+    recorded = meta.get(FORMAT_KEY)
+    if recorded is None:
+        return digest_v1(conn)
+    if recorded == FORMAT:
+        return content_digest(conn)
+    return None
+
+
+def write_digest(conn: sqlite3.Connection, parts: dict[str, int]) -> str:
+    """Record the format 2 digest of the database whose parts sum to `parts` (read with
+    `digest_format` already written: it is a row of `meta` like any other)."""
+    digest = combine(conn, parts)
+    write_meta(conn, {DIGEST_KEY: digest, PARTS_KEY: encode_parts(parts)})
+    return digest
 
 
 def _in_one_transaction(conn: sqlite3.Connection, work: Callable[[], None]) -> None:
@@ -202,53 +234,6 @@ def roll_back(conn: sqlite3.Connection) -> None:
             pass  # SQLite rolls an unfinished transaction back when the connection closes
 
 
-def content_digest(conn: sqlite3.Connection) -> str:
-    """sha256 of every answer-bearing row and index entry, in b-tree order.
-
-    Tables are read in rowid order and each index by a covering scan of the index
-    itself, so a flip in either (or in `sqlite_schema`) changes the digest or makes SQLite
-    raise; the `meta` row holding the digest is left out of its own input. Generic over
-    the schema, so a table another module adds is covered without a change here.
-    """
-    digest = hashlib.sha256()
-    schema = conn.execute(
-        "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema ORDER BY type, name"
-    ).fetchall()
-    digest.update(repr(schema).encode())
-    tables = [
-        name
-        for kind, name, _, _, sql in schema
-        if kind == "table"
-        and name not in UNDIGESTED_TABLES
-        and not (sql or "").upper().startswith("CREATE VIRTUAL")
-    ]
-    for table in tables:
-        where = f" WHERE key != '{DIGEST_KEY}'" if table == "meta" else ""
-        _digest_rows(digest, conn.execute(f'SELECT * FROM "{table}"{where}'))
-    without_rowid = {
-        name for kind, name, _, _, sql in schema if "WITHOUT ROWID" in (sql or "").upper()
-    }
-    for kind, name, table, _, _ in schema:
-        if kind != "index" or table not in tables:
-            continue
-        columns = [
-            f'"{col}"' for _, cid, col in conn.execute(f'PRAGMA index_info("{name}")') if cid >= 0
-        ]
-        if table not in without_rowid:
-            columns.append("rowid")
-        where = f" WHERE key != '{DIGEST_KEY}'" if table == "meta" else ""
-        listed = ", ".join(columns or ["1"])
-        _digest_rows(
-            digest, conn.execute(f'SELECT {listed} FROM "{table}" INDEXED BY "{name}"{where}')
-        )
-    return digest.hexdigest()
-
-
-def _digest_rows(digest: hashlib._Hash, rows: sqlite3.Cursor) -> None:
-    while batch := rows.fetchmany(2000):
-        digest.update(repr(batch).encode())
-
-
 def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str]) -> None:
     """Refuse a database whose rows differ from what its last commit recorded.
 
@@ -267,7 +252,7 @@ def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str
     if identity is not None and is_verified(key, identity, expected):
         return
     try:
-        actual = content_digest(conn)
+        actual = recorded_format_digest(conn, meta)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as error:
         raise corrupt(db_path(index_dir), f"database damaged ({error})") from None
     if actual != expected:
@@ -276,6 +261,19 @@ def check_content(conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str
         )
     if identity is not None and database_identity(index_dir) == identity:
         record_verified(key, identity, expected)
+
+
+def remember_committed(index_dir: Path, digest: str) -> None:
+    """Record, for the database file a commit just left, that its content hashes to
+    `digest`, so the first load after a build does not read every row again.
+
+    The commit computed the digest from the rows it changed and the sums of a state
+    checked before it (`index.store.digest`); no settling wait (`index.store.verified`)
+    is needed for content the writer itself wrote while holding the writer lock.
+    """
+    identity = database_identity(index_dir)
+    if identity is not None:
+        record_written(str(db_path(index_dir).resolve()), identity, digest)
 
 
 COMMIT_KEYS = ("generation", "vector_file", "vector_sha256", "vector_count", DIGEST_KEY)
@@ -301,8 +299,18 @@ def check_meta(meta: dict[str, str], index_dir: Path) -> int:
     generation = meta.get("generation", "")
     if not _COUNT.fullmatch(generation) or int(generation) < 1:
         raise damaged(_named("generation", meta, "is not a positive whole number"))
-    if meta.get("vector_file") != vector_file_name(int(generation)):
-        raise damaged(_named("vector_file", meta, f"is not {vector_file_name(int(generation))}"))
+    number = int(generation)
+    if "delta_file" in meta:
+        # A base of an older generation with this generation's delta (index.store.vector_delta).
+        if meta["delta_file"] != delta_file_name(number):
+            raise damaged(_named("delta_file", meta, f"is not {delta_file_name(number)}"))
+        if not _SHA256.fullmatch(meta.get("delta_sha256", "")):
+            raise damaged(_named("delta_sha256", meta, "is not a sha256 digest"))
+        base = _BASE_FILE.fullmatch(meta.get("vector_file", ""))
+        if base is None or not 1 <= int(base.group(1)) <= number:
+            raise damaged(_named("vector_file", meta, "is not an earlier generation's file"))
+    elif meta.get("vector_file") != vector_file_name(number):
+        raise damaged(_named("vector_file", meta, f"is not {vector_file_name(number)}"))
     for key in (DIGEST_KEY, "vector_sha256"):
         if not _SHA256.fullmatch(meta.get(key, "")):
             raise damaged(_named(key, meta, "is not a sha256 digest"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,11 +45,7 @@ from index.store.schema import (
     read_meta,
 )
 from index.store.term_stats import PhrasePostings, fts_totals, phrase_postings
-from index.store.vectors import index_kind, load_vector_file, search_vectors, stored_vectors
-
-if TYPE_CHECKING:
-    import faiss
-
+from index.store.vector_delta import load_vector_set
 
 READ_MMAP_BYTES = 1 << 34
 _FREQUENCIES_KEPT = 100_000
@@ -74,17 +69,9 @@ class IndexSnapshot:
         self.generation = int(meta["generation"])
         self.model_id = meta["model_id"]
         self.dim = int(meta["dim"])
-        self.vectors: faiss.Index = load_vector_file(
-            index_dir / meta["vector_file"],
-            meta["vector_sha256"],
-            int(meta["vector_count"]),
-            self.dim,
-        )
-        # Zero-copy views of the mapped vectors, for vectors_of (scale: index/vectors.py).
-        self.vector_kind = index_kind(self.vectors)
-        self._vector_ids, self._vector_rows = stored_vectors(self.vectors)
-        self._ids_sorted = bool(np.all(self._vector_ids[1:] > self._vector_ids[:-1]))
-        if self._base and len(self._vector_ids) and int(self._vector_ids.max()) > ROW_MASK:
+        self.vectors = load_vector_set(index_dir, meta, self.dim)
+        self.vector_kind = self.vectors.kind
+        if self._base and self.vectors.max_id() > ROW_MASK:
             raise ValueError(f"{index_dir}: too many chunks for store ids (index.store.keys)")
         self._frequencies: dict[str, int] = {}
         self._layouts: dict[int, ParagraphEntry] = {}
@@ -165,8 +152,6 @@ class IndexSnapshot:
         self, queries: np.ndarray, k: int, where: ArticleFilter | None = None
     ) -> list[list[tuple[int, float]]]:
         """Top-k chunk ids by inner product for each query vector, among `where`'s articles."""
-        import faiss
-
         allowed = None
         if where is not None and not where.is_empty():
             allowed = self._chunks_of_articles(where)
@@ -175,38 +160,13 @@ class IndexSnapshot:
         k = min(k, self.vectors.ntotal)
         if k <= 0:
             return [[] for _ in range(len(queries))]
-        params = None
-        if allowed is not None and self.vector_kind != "flat":
-            # A graph walk restricted to a small subset misses most of it; score the
-            # subset exactly instead (filters select few articles).
-            return self._exact_among(queries, k, allowed)
-        if allowed is not None:
-            # The keyword form (from faiss's Python wrapper) also keeps the selector alive
-            # as long as the parameters.
-            params = faiss.SearchParameters(  # type: ignore[call-arg]  # stubs lack the kwargs
-                sel=faiss.IDSelectorBatch(allowed)
-            )
-        scores, ids = search_vectors(self.vectors, queries, k, params)
+        scores, ids = self.vectors.search(queries, k, allowed)
         if self._base:
             ids = np.where(ids >= 0, ids + self._base, ids)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
             for row_ids, row_scores in zip(ids, scores, strict=True)
         ]
-
-    def _exact_among(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray
-    ) -> list[list[tuple[int, float]]]:
-        """Top-k by inner product among the `allowed` chunk row ids only, scored exactly."""
-        allowed = np.unique(allowed)
-        allowed = allowed[np.isin(allowed, self._vector_ids)]
-        scores = np.asarray(queries, dtype=np.float32) @ self._vector_rows[self._rows_of(allowed)].T
-        results = []
-        for row in scores:
-            top = np.argsort(-row, kind="stable")[:k]
-            ids = (allowed[top] + self._base).tolist()
-            results.append([(i, float(s)) for i, s in zip(ids, row[top], strict=True)])
-        return results
 
     def lexical_search(
         self, match: str, k: int, where: ArticleFilter | None = None
@@ -348,22 +308,11 @@ class IndexSnapshot:
         if not chunk_ids:
             return np.zeros((0, self.dim), dtype=np.float32)
         rows = np.asarray(chunk_ids, dtype=np.int64)
-        return self._vector_rows[self._rows_of(rows - self._base if self._base else rows)]
-
-    def _rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
-        """Row numbers of chunk row ids in the vector file (ids are stored in ascending order)."""
-        ids = self._vector_ids
-        if self._ids_sorted:
-            rows = np.searchsorted(ids, chunk_ids)
-            rows = np.minimum(rows, len(ids) - 1)
-            if len(ids) and bool(np.all(ids[rows] == chunk_ids)):
-                return rows
-        else:
-            lookup = {int(v): r for r, v in enumerate(ids)}
-            if all(int(i) in lookup for i in chunk_ids):
-                return np.array([lookup[int(i)] for i in chunk_ids], dtype=np.int64)
-        missing = sorted(set(chunk_ids.tolist()) - set(ids.tolist()))[:3]
-        raise IndexCorrupt(f"{self.index_dir}: chunks {missing} have no vector in the vector file")
+        local = rows - self._base if self._base else rows
+        found = self.vectors.vectors_of(local)
+        if found is None:
+            raise IndexCorrupt(f"{self.index_dir}: chunks {chunk_ids[:3]} have no vector")
+        return found
 
     def article_paragraphs(self, article_id: int) -> list[tuple[int, str, bool]]:
         """All paragraphs of one article as (ordinal, text, boilerplate), for the reader view."""

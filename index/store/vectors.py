@@ -57,8 +57,9 @@ vectors but 0.71 at 1M (0.85 even searching with ef 1024): the graph barely link
 bytes per vector."""
 HNSW_EF_SEARCH = 256
 """Candidates explored per query; FAISS uses max(this, k), and retrieval asks k=200."""
-VECTOR_FILE = re.compile(r"vectors-(0|[1-9][0-9]{0,17})\.faiss(\.tmp)?")
-"""Exactly the names of the vector files (and their temporaries) a build writes."""
+VECTOR_FILE = re.compile(r"vectors-(0|[1-9][0-9]{0,17})\.(faiss|delta)(\.tmp)?")
+"""Exactly the names of the vector files, their deltas (`index.store.vector_delta`) and
+their temporaries a build writes."""
 
 UNIT_NORM_TOLERANCE = 1e-3
 """How far from 1 a stored vector's L2 norm may be. The model's vectors are normalised
@@ -264,6 +265,8 @@ def stored_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
     """
     import faiss
 
+    if hasattr(index, "live_vectors"):
+        return index.live_vectors()  # a base and its delta (index.store.vector_delta)
     # Every vector file holds an id map over an exact (flat) or HNSW-over-flat index.
     mapped = cast("faiss.IndexIDMap", index)
     base = faiss.downcast_index(mapped.index)

@@ -50,6 +50,12 @@ def record_verified(key: str, identity: Identity, sha256: str) -> None:
     newest = max(identity[3::5] + identity[4::5])
     if time.time_ns() - newest < SETTLE_SECONDS * 1e9:
         return
+    record_written(key, identity, sha256)
+
+
+def record_written(key: str, identity: Identity, sha256: str) -> None:
+    """Remember `key` at this identity without waiting for its times to settle: only for
+    content its writer has just written and hashed itself, under the writer lock."""
     try:
         entries = {k: v for k, v in _read_record().items() if Path(k).exists()}
         entries[key] = {"identity": identity, "sha256": sha256}

@@ -22,16 +22,18 @@ import numpy as np
 
 from index.errors import IndexCorrupt, IndexUnavailable
 from index.store.dbfiles import one_line
+from index.store.digest import PARTS_KEY, combine, content_parts, decode_parts
 from index.store.schema import (
     DIGEST_KEY,
     can_write,
     check_meta,
     connect,
-    content_digest,
     db_path,
     is_committed,
     read_meta,
+    recorded_format_digest,
 )
+from index.store.vector_delta import VectorSet, files_to_keep, load_vector_set
 from index.store.vectors import (
     TMP_SUFFIX,
     file_sha256,
@@ -39,12 +41,10 @@ from index.store.vectors import (
     load_vector_file,
     not_regular_reason,
     stale_files,
-    stored_vectors,
-    vector_file_name,
 )
 
 if TYPE_CHECKING:
-    import faiss
+    pass
 
 FIX = "rebuild with `qa index build --full`"
 BLOCK_ROWS = 8192
@@ -98,8 +98,11 @@ def _check(conn: sqlite3.Connection, index_dir: Path, warn: Callable[[str], None
         check_meta(meta, index_dir)
     except IndexCorrupt as error:
         return [*problems, str(error)]
-    if content_digest(conn) != meta[DIGEST_KEY]:
-        problems.append(f"{database}: content does not match its checksum (damaged); {FIX}")
+    if recorded_format_digest(conn, meta) != meta[DIGEST_KEY]:
+        problems.append(
+            f"{database}: content does not match its checksum "
+            f"(damaged{_damaged_parts(conn, meta)}); {FIX}"
+        )
     chunks = conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     if str(chunks) != meta["vector_count"]:
         problems.append(
@@ -117,9 +120,35 @@ def _check(conn: sqlite3.Connection, index_dir: Path, warn: Callable[[str], None
     return problems
 
 
+def _damaged_parts(conn: sqlite3.Connection, meta: dict[str, str]) -> str:
+    """Which tables and indexes differ from the sums the last commit recorded (when it
+    recorded them in a sound form): ": in paragraphs, chunks_paragraph"."""
+    recorded = decode_parts(meta.get(PARTS_KEY))
+    if recorded is None or combine(conn, recorded) != meta[DIGEST_KEY]:
+        return ""
+    actual = content_parts(conn)
+    names = sorted(n for n in recorded.keys() | actual.keys() if recorded.get(n) != actual.get(n))
+    return f": in {', '.join(names[:4])}" if names else ""
+
+
 def _check_vector_file(
     conn: sqlite3.Connection, index_dir: Path, meta: dict[str, str]
 ) -> list[str]:
+    if "delta_file" in meta:
+        delta_path = index_dir / meta["delta_file"]
+        reason = not_regular_reason(delta_path)
+        if reason is not None:
+            return [f"{delta_path}: {reason}; {FIX}"]
+        try:
+            vectors = load_vector_set(index_dir, meta, int(meta["dim"]))
+        except IndexUnavailable as error:
+            return [str(error)]
+        except OSError as error:
+            return [f"{delta_path}: cannot be read ({error.strerror}); {FIX}"]
+        base_path = index_dir / meta["vector_file"]
+        if file_sha256(base_path) != meta["vector_sha256"]:
+            return [f"{base_path}: checksum does not match the index; {FIX}"]
+        return _check_vectors(conn, delta_path, vectors, meta["model_id"])
     vector_path = index_dir / meta["vector_file"]
     reason = not_regular_reason(vector_path)
     if reason is not None:
@@ -129,14 +158,14 @@ def _check_vector_file(
     try:
         if file_sha256(vector_path) != meta["vector_sha256"]:
             return [f"{vector_path}: checksum does not match the index; {FIX}"]
-        vectors = load_vector_file(
+        index = load_vector_file(
             vector_path, meta["vector_sha256"], int(meta["vector_count"]), int(meta["dim"])
         )
     except IndexUnavailable as error:
         return [str(error)]
     except OSError as error:
         return [f"{vector_path}: cannot be read ({error.strerror}); {FIX}"]
-    return _check_vectors(conn, vector_path, vectors, meta["model_id"])
+    return _check_vectors(conn, vector_path, VectorSet(index), meta["model_id"])
 
 
 def _check_cache(conn: sqlite3.Connection, database: Path, model_id: str, dim: int) -> list[str]:
@@ -163,10 +192,10 @@ def _check_cache(conn: sqlite3.Connection, database: Path, model_id: str, dim: i
 
 
 def _check_vectors(
-    conn: sqlite3.Connection, vector_path: Path, index: faiss.Index, model_id: str
+    conn: sqlite3.Connection, vector_path: Path, index: VectorSet, model_id: str
 ) -> list[str]:
     """Vector ids equal chunk ids; every cached vector equals the file's row for its chunk."""
-    ids, matrix = stored_vectors(index)
+    ids, matrix = index.live_vectors()
     chunk_ids = np.fromiter(
         (row[0] for row in conn.execute("SELECT id FROM chunks ORDER BY id")), dtype=np.int64
     )
@@ -225,7 +254,7 @@ def leftover_files(conn: sqlite3.Connection, index_dir: Path) -> list[str]:
         generation = check_meta(read_meta(conn), index_dir)
     except (sqlite3.DatabaseError, IndexCorrupt):
         return []
-    keep = {vector_file_name(generation), vector_file_name(generation - 1)}
+    keep = files_to_keep(read_meta(conn), generation)
     return [
         f"{path}: leftover "
         + ("temporary file" if path.name.endswith(TMP_SUFFIX) else "old vector file")
