@@ -215,7 +215,9 @@ class VectorSet:
             if self._selector is None:
                 self._selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._removed))
             # The id map passes only the selector on: the graph keeps its own efSearch.
-            params = faiss.SearchParameters(sel=self._selector)  # type: ignore[call-arg]
+            params = faiss.SearchParameters(  # type: ignore[call-arg]  # stubs lack the kwargs
+                sel=self._selector
+            )
         base_k = min(k, int(self.base.ntotal))
         if base_k > 0:
             scores, ids = search_vectors(self.base, queries, base_k, params)
