@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -46,6 +45,10 @@ class ShardedStore:
         self.index_dir = index_dir
         self.manifest = manifest
         self.shards = shards
+        # Imported here: `concurrent.futures` brings `logging`, ~10 ms of every cold ask of
+        # a one-store library, which never needs it.
+        from concurrent.futures import ThreadPoolExecutor
+
         self._pool = ThreadPoolExecutor(
             max_workers=min(MAX_THREADS, len(shards)), thread_name_prefix="shard"
         )
@@ -68,6 +71,8 @@ class ShardedStore:
                 f"query uses {model_id}; pass --model for the model it was built with, or "
                 "rebuild with `qa index build --full`"
             )
+        from concurrent.futures import ThreadPoolExecutor
+
         folders = [index_dir / entry.folder for entry in manifest.shards]
         with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(folders))) as pool:
             futures = [
