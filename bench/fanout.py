@@ -19,6 +19,17 @@ alternating one question each, so both see the same machine load.
         [--single /tmp/scale_work/synth-1000000] [--queries 200]
 
 Prints one JSON line; `rows` runs it as a child process for bench/run.py.
+
+Measured 2026-12-03 on the shared 2-core machine (load average 1.4-1.5, a CI run beside),
+1M passages, 4 x 250k shards vs bench/incremental.py's edited 1M store, 200 questions,
+three runs: 4 shards p50 33.0 / 33.9 / 36.5 ms, p95 90-111 ms; 1 store p50 15.2-15.9 ms,
+p95 31-34 ms. So the fan-out misses 30 ms on 2 cores, at twice one store's time: half of
+an ask is `lexical_search` (28 of 55 ms under cProfile: every shard's postings of the
+question's phrases, then all ~2,000 passages holding one scored and sorted in Python by
+`global_bm25`), dense search ~9 ms, chunk layouts ~8 ms (read shard after shard). The
+first run after making the shards (cold page cache) measured 41 / 125 ms and 64 / 132 ms.
+Making the 4 shards took ~17 min (each ~5-6 min: HNSW of 250k at load ~4-5, rows ~2 min;
+two at once).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Indexes it needs are made once and kept under bench/out/ (gitignored):
 - the SQuAD dev index (real model; ~5-10 min the first time on 2 cores),
 - synthetic libraries of 100k and 1M passages (bench/synth.py; the 1M one builds its
   HNSW graph, ~8 min the first time),
-- a sharded synthetic library of 1M passages, 4 shards of 250k (bench/fanout.py).
+- a sharded synthetic library of 1M passages, 4 shards of 250k (bench/fanout.py; ~20
+  min the first time, 4 HNSW graphs).
 
     python bench/run.py           # everything (first run: ~30 min; later: ~10 min)
     python bench/run.py --quick   # ~4-5 min: 20k synthetic instead of 100k/1M, 3 cold
