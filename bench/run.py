@@ -4,7 +4,9 @@ Runs every measurement in a fresh process (see bench/workers.py) and prints a ta
 Indexes it needs are made once and kept under bench/out/ (gitignored):
 - the SQuAD dev index (real model; ~5-10 min the first time on 2 cores),
 - synthetic libraries of 100k and 1M passages (bench/synth.py; the 1M one builds its
-  HNSW graph, ~8 min the first time).
+  HNSW graph, ~8 min the first time),
+- a sharded synthetic library of 1M passages, 4 shards of 250k (bench/fanout.py; ~20
+  min the first time, 4 HNSW graphs).
 
     python bench/run.py           # everything (first run: ~30 min; later: ~10 min)
     python bench/run.py --quick   # ~4-5 min: 20k synthetic instead of 100k/1M, 3 cold
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 import build_speed
+import fanout
 import numpy as np
 import shards
 from news_latency import news_rows
@@ -297,6 +300,9 @@ def main(argv: list[str]) -> int:
 
     rows += news_rows(EVAL, OUT, _python(), run_timed)  # 7. Warm ask on real news (issue 12)
     rows += incremental_rows(60_000 if args.quick else 1_000_000)  # 8. Issue 14, part B
+    # 9. Issue 14: fan-out over 4 shards, beside the single store of part B (same size).
+    fanout_size = 60_000 if args.quick else 1_000_000
+    rows += fanout.rows(OUT, fanout_size, OUT / f"synth-{fanout_size}")
     print_table(rows, args.quick)
     return 0
 

@@ -145,14 +145,23 @@ def _vectors(
 
 
 def generate_library(
-    index_dir: Path, passages: int, seed: int = 0, model_id: str | None = None
+    index_dir: Path,
+    passages: int,
+    seed: int = 0,
+    model_id: str | None = None,
+    key_prefix: str = "",
+    library_seed: int | None = None,
 ) -> dict[str, float]:
     """Write a committed synthetic index of `passages` passages; returns timings (s).
 
     Built in a sibling temporary folder renamed into place at the end, so a killed run
     never leaves a half library where `is_generated` or `qa ask` would find it. The HNSW
     graph (most of the time at 1M) is built on a thread while the rows are written:
-    FAISS runs without the GIL, so the two overlap.
+    FAISS runs without the GIL, so the two overlap. `key_prefix` starts every article
+    key, so the shards of one library (bench/fanout.py) hold distinct articles;
+    `library_seed`, when given, draws the vocabulary and topic directions, which the
+    shards of one library share (one language, one embedding space), and `seed` only
+    the rest (a library of seed 0 has those of `library_seed=0`).
     """
     from index.embedding.embed import load_embedder
 
@@ -162,7 +171,8 @@ def generate_library(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     articles = (passages + PARAGRAPHS_PER_ARTICLE - 1) // PARAGRAPHS_PER_ARTICLE
-    topics = _unit(rng.standard_normal((TOPICS, DIM)))
+    shared = rng if library_seed is None else np.random.default_rng(library_seed)
+    topics = _unit(shared.standard_normal((TOPICS, DIM)))
     article_topic = rng.integers(0, TOPICS, size=articles)
     vectors = _vectors(rng, topics, article_topic, passages)
     ids = np.arange(1, passages + 1, dtype=np.int64)
@@ -185,9 +195,13 @@ def generate_library(
     work.chmod(0o755)  # mkdtemp's 0700 would outlive the rename
     try:
         text_rng = np.random.default_rng([seed, 1])
-        words = _vocabulary(text_rng)
+        words = _vocabulary(
+            text_rng if library_seed is None else np.random.default_rng([library_seed, 1])
+        )
         conn = connect(work, create=True)
-        _write_rows(conn, _Paragraphs(words), text_rng, vectors, articles, passages, model_id)
+        _write_rows(
+            conn, _Paragraphs(words), text_rng, vectors, articles, passages, model_id, key_prefix
+        )
         timings["rows"] = time.perf_counter() - started
         builder.join()
         if "error" in graph:
@@ -206,7 +220,7 @@ def generate_library(
             "paragraphs": str(passages),
             "passages": str(passages),
             "sentences": "0",
-            "synthetic": json.dumps({"passages": passages, "seed": seed, "v": GENERATOR_VERSION}),
+            "synthetic": _identity(passages, seed, key_prefix, library_seed),
         }
         conn.execute("BEGIN")
         write_meta(conn, meta)
@@ -240,6 +254,7 @@ def _write_rows(
     articles: int,
     passages: int,
     model_id: str,
+    key_prefix: str = "",
 ) -> None:
     """All rows but `meta`, in one transaction without a journal.
 
@@ -266,7 +281,12 @@ def _write_rows(
             "VALUES (?, 'synthetic', ?, ?, '', 0, 0, ?, 'Synthetic News', NULL, "
             "'2024-01-01', NULL, '', 'now')",
             [
-                (a + 1, f"a{a:07d}.txt", f"synthetic/a{a:07d}.txt", f"Article {a}")
+                (
+                    a + 1,
+                    f"{key_prefix}a{a:07d}.txt",
+                    f"synthetic/{key_prefix}a{a:07d}.txt",
+                    f"Article {key_prefix}{a}",
+                )
                 for a in range(first, last)
             ],
         )
@@ -317,7 +337,24 @@ def _write_digest(conn: sqlite3.Connection) -> None:
         write_meta(conn, {schema.DIGEST_KEY: schema.content_digest(conn)})
 
 
-def is_generated(index_dir: Path, passages: int, seed: int = 0) -> bool:
+def _identity(passages: int, seed: int, key_prefix: str, library_seed: int | None) -> str:
+    """What `meta` records of a synthetic library (the shard options only when given, so
+    libraries made before they were options are still recognised)."""
+    made: dict[str, object] = {"passages": passages, "seed": seed, "v": GENERATOR_VERSION}
+    if key_prefix:
+        made["keys"] = key_prefix
+    if library_seed is not None:
+        made["library_seed"] = library_seed
+    return json.dumps(made)
+
+
+def is_generated(
+    index_dir: Path,
+    passages: int,
+    seed: int = 0,
+    key_prefix: str = "",
+    library_seed: int | None = None,
+) -> bool:
     """True when `index_dir` already holds this exact synthetic library, committed."""
     try:
         conn = sqlite3.connect(index_dir / "library.sqlite")
@@ -327,8 +364,10 @@ def is_generated(index_dir: Path, passages: int, seed: int = 0) -> bool:
             conn.close()
     except sqlite3.Error:
         return False
-    want = json.dumps({"passages": passages, "seed": seed, "v": GENERATOR_VERSION})
-    return meta.get("synthetic") == want and (index_dir / meta.get("vector_file", "-")).exists()
+    return (
+        meta.get("synthetic") == _identity(passages, seed, key_prefix, library_seed)
+        and (index_dir / meta.get("vector_file", "-")).exists()
+    )
 
 
 def sample_questions(index_dir: Path, count: int, seed: int = 1) -> list[SynthQuestion]:
