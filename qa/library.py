@@ -33,8 +33,7 @@ from qa.first_use import ensure_default_library as ensure_default_library
 from qa.first_use import needs_first_use as needs_first_use
 from qa.first_use import wait_for_first_build
 from qa.notices import explain_empty
-from qa.pending import PendingVector
-from qa.retrieve import MODES, Filters, QueryVector, ScoredPassage, rank_passages
+from qa.retrieve import MODES, Filters, ScoredPassage, rank_passages
 from qa.sharded import open_library_store
 from qa.who_said import QuoteKey, asked_speaker, quote_key, rank_quotes
 
@@ -130,30 +129,27 @@ class Library:
         check_request(question, k, mode)
         started = time.perf_counter()
         text = searched or question
-        vector: QueryVector
         if query_vector is None:
             # The index first: an unusable one must not cost a model load (or, on a
             # fresh cache, a ~10 s ONNX export) before it is reported.
             self.snapshot()
-            vector = PendingVector(lambda: self.embedder.encode([text])[0])
-        else:
-            vector = query_vector
+            query_vector = self.embedder.encode([text])[0]
         notice = None
         # Read from the searched text: a follow-up ("What else did he say?") names whom.
         asked = asked_speaker(text)
         quotes = []
         with self._lock:
             snapshot = self.snapshot()
-            ranked = rank_passages(snapshot, text, vector, k=k * 2 + 10, mode=mode, filters=filters)
+            ranked = rank_passages(
+                snapshot, text, query_vector, k=k * 2 + 10, mode=mode, filters=filters
+            )
             if not ranked:
                 notice = explain_empty(snapshot, self.index_dir, filters, mode, option_prefix)
             if asked is not None:
                 found = snapshot.quotes_by(asked.speaker, filters)
                 if skip_quotes:
                     found = [q for q in found if quote_key(q) not in skip_quotes]
-                quotes = rank_quotes(
-                    snapshot, found, asked.topic, vector() if callable(vector) else vector
-                )
+                quotes = rank_quotes(snapshot, found, asked.topic, query_vector)
         hits = _collapse_duplicates(ranked, k)
         confidence = answer_confidence(ranked[:1], rivals(ranked))
         return Answer(

@@ -10,7 +10,6 @@ boilerplate is demoted, and `qa.library` collapses identical passages into one h
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,10 +34,6 @@ from qa.scoring import (
 )
 
 MODES = ("hybrid", "dense", "bm25")
-QueryVector = np.ndarray | Callable[[], np.ndarray]
-"""A question's vector, or a call that waits for it: the caller may still be encoding it
-on another thread while the words are searched (`qa.pending.PendingVector`)."""
-
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 100
 SHORTLIST = 40
@@ -150,7 +145,7 @@ def document_frequencies(store: Store, question: str) -> dict[str, int]:
 def rank_passages(
     store: Store,
     question: str,
-    query_vector: QueryVector,
+    query_vector: np.ndarray,
     *,
     k: int,
     mode: str = "hybrid",
@@ -243,7 +238,7 @@ class Evidence:
 def gather_evidence(
     store: Store,
     question: str,
-    query_vector: QueryVector,
+    query_vector: np.ndarray,
     *,
     mode: str = "hybrid",
     filters: ArticleFilter | None = None,
@@ -257,17 +252,13 @@ def gather_evidence(
     Chunk and paragraph ids are the store's (`index.store.keys`): only compared with each
     other, never interpreted.
     """
-    # Words first: they need no vector, so a vector still being encoded is waited for
-    # only after them.
+    dense_hits = []
+    if mode != "bm25":
+        dense_hits = store.dense_search(query_vector[None, :], DENSE_CANDIDATES, filters)[0]
     frequency = document_frequencies(store, question)
     lexical_hits = store.lexical_search(
         fts_query(question_words(question), frequency), LEXICAL_CANDIDATES, filters
     )
-    if callable(query_vector):
-        query_vector = query_vector()
-    dense_hits = []
-    if mode != "bm25":
-        dense_hits = store.dense_search(query_vector[None, :], DENSE_CANDIDATES, filters)[0]
     hit_ids = [i for i, _ in dense_hits] + [i for i, _ in lexical_hits]
     paragraph_of = store.paragraphs_of(hit_ids)
     # Distinct, in the order the hits first name them.
