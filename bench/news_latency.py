@@ -43,7 +43,7 @@ def measure(index: Path, questions: Path, n: int) -> dict:
     for text in texts[WARM_UP:]:
         # Each measured question is asked once, as in `qa eval`: the paragraphs it meets
         # are new to the snapshot's cache unless an earlier question met them. The whole
-        # ask is what `qa ask` and the chat do (the encode overlaps the word search);
+        # ask is what `qa ask` and the chat do (encode, then search);
         # then its two parts alone, on the same question.
         started = time.perf_counter()
         library.ask(text, k=5)
