@@ -40,7 +40,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -65,16 +64,9 @@ def _shard_options(shard: int) -> dict[str, object]:
 
 def make_sharded(folder: Path, passages: int) -> dict[str, object]:
     """The sharded library of `passages` passages at `folder`, made unless it is there."""
-    from index.shards.manifest import (
-        Manifest,
-        ShardEntry,
-        is_sharded,
-        read_manifest,
-        shard_folder_name,
-        write_manifest,
-    )
+    from index.shards.build import commit_manifest
+    from index.shards.manifest import is_sharded, read_manifest, shard_folder_name
     from index.store.schema import open_database, read_meta
-    from index.store.term_stats import fts_totals
 
     per_shard = passages // SHARDS
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,27 +79,14 @@ def make_sharded(folder: Path, passages: int) -> dict[str, object]:
             timings = generate_library(shard, per_shard, **options)  # type: ignore[arg-type]
             made[shard.name] = round(timings["total"], 1)
     if made or not is_sharded(folder):
-        # As a sharded build commits: every shard's committed generation and FTS5 totals.
-        entries, model_id = [], ""
-        for shard in folders:
-            conn = open_database(shard)
-            try:
-                meta = read_meta(conn)
-                rows, tokens = fts_totals(conn)
-                articles = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-            finally:
-                conn.close()
-            model_id = meta["model_id"]
-            entries.append(ShardEntry(shard.name, int(meta["generation"]), rows, tokens, articles))
-        previous = read_manifest(folder).generation if is_sharded(folder) else 0
-        manifest = Manifest(
-            generation=previous + 1,
-            model_id=model_id,
-            roots=("synthetic",),
-            shards=tuple(entries),
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        )
-        write_manifest(folder, manifest)
+        # Written as a sharded build writes it at commit.
+        conn = open_database(folders[0])
+        try:
+            model_id = read_meta(conn)["model_id"]
+        finally:
+            conn.close()
+        previous = read_manifest(folder) if is_sharded(folder) else None
+        commit_manifest(folder, previous, folders, ["synthetic"], model_id)
     return made
 
 

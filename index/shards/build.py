@@ -123,7 +123,7 @@ def build_library(
                 raise BuildInterrupted("build interrupted; the previous index is kept")
         manifest = previous
         if jobs or previous is None or _behind(previous, folders):
-            manifest = _commit(index_dir, previous, folders, roots, model_id)
+            manifest = commit_manifest(index_dir, previous, folders, roots, model_id)
             _remove_extra_shards(index_dir, count)
         assert manifest is not None
     yield _report(index_dir, manifest, results, skipped, time.monotonic() - started)
@@ -240,14 +240,15 @@ def _behind(manifest: Manifest, folders: list[Path]) -> bool:
     return False
 
 
-def _commit(
+def commit_manifest(
     index_dir: Path,
     previous: Manifest | None,
     folders: list[Path],
     roots: list[str],
     model_id: str,
 ) -> Manifest:
-    """Write the manifest of the shards as committed now."""
+    """Write the manifest of the shards as committed now: each shard's generation and FTS5
+    totals, and their sums (BM25's global statistics)."""
     entries = []
     for folder in folders:
         conn = open_database(folder)
@@ -286,23 +287,24 @@ def _report(
     seconds: float,
 ) -> BuildReport:
     built = {r.shard for r in results}
+    reports = [r.report for r in results]
     kept = [s for n, s in enumerate(manifest.shards) if n not in built]
-    notes = [f"shard {r.shard}: {note}" for r in results for note in r.notes]
+    notes = [f"shard {r.shard}: {note}" for r in results for note in r.report.notes]
     seen = {s.path for s in skipped}
-    later = [Skipped(p, why) for r in results for p, why in r.skipped if p not in seen]
+    later = [s for report in reports for s in report.skipped if s.path not in seen]
     if kept:
         notes.append(f"{len(kept)} of {len(manifest.shards)} shards unchanged, not rebuilt")
     return BuildReport(
         index_dir=index_dir,
         generation=manifest.generation,
-        added=sum(r.added for r in results),
-        updated=sum(r.updated for r in results),
-        removed=sum(r.removed for r in results),
-        unchanged=sum(r.unchanged for r in results) + sum(s.articles for s in kept),
+        added=sum(r.added for r in reports),
+        updated=sum(r.updated for r in reports),
+        removed=sum(r.removed for r in reports),
+        unchanged=sum(r.unchanged for r in reports) + sum(s.articles for s in kept),
         articles=sum(s.articles for s in manifest.shards),
         passages=manifest.documents,
-        sentences=sum(r.sentences for r in results),
-        embedded=sum(r.embedded for r in results),
+        sentences=sum(r.sentences for r in reports),
+        embedded=sum(r.embedded for r in reports),
         seconds=seconds,
         skipped=(*skipped, *later),
         notes=tuple(notes),

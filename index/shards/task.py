@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.build.events import BuildReport
 from index.models import Embedder
 
 if TYPE_CHECKING:
@@ -47,19 +48,10 @@ class ShardJob:
 
 @dataclass(frozen=True)
 class ShardResult:
+    """What building one shard did: its number and the shard's own build report."""
+
     shard: int
-    generation: int
-    added: int
-    updated: int
-    removed: int
-    unchanged: int
-    articles: int
-    passages: int
-    sentences: int
-    embedded: int
-    seconds: float
-    skipped: tuple[tuple[str, str], ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    report: BuildReport
 
 
 def start_worker() -> None:
@@ -90,7 +82,7 @@ def build_shard(job: ShardJob) -> ShardResult:
 
 def run_shard(job: ShardJob, embedder: Embedder) -> ShardResult:
     """Build (or update) one shard from the files assigned to it, with `embedder`."""
-    from index.build.run import BuildReport, build_index
+    from index.build.run import build_index
     from index.shards.assign import ShardSelector
 
     events = build_index(
@@ -107,21 +99,7 @@ def run_shard(job: ShardJob, embedder: Embedder) -> ShardResult:
         if isinstance(event, BuildReport):
             report = event
     assert report is not None
-    return ShardResult(
-        shard=job.shard,
-        generation=report.generation,
-        added=report.added,
-        updated=report.updated,
-        removed=report.removed,
-        unchanged=report.unchanged,
-        articles=report.articles,
-        passages=report.passages,
-        sentences=report.sentences,
-        embedded=report.embedded,
-        seconds=report.seconds,
-        skipped=tuple((s.path, s.reason) for s in report.skipped),
-        notes=tuple(report.notes),
-    )
+    return ShardResult(job.shard, report)
 
 
 def _crash_once(job: ShardJob) -> FaultHook:
