@@ -73,15 +73,30 @@ def test_moving_to_a_prepacked_session_changes_no_vector(
     export: tuple, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder, embedder = export
+    before = onnx_embed.OnnxBackend(folder, embedder.spec).encode([*QUESTIONS, PASSAGE], 64)
     backend = onnx_embed.OnnxBackend(folder, embedder.spec)
-    before = backend.encode([*QUESTIONS, PASSAGE], 64)
-    # Questions never count towards the move; a long passage does.
+    # Questions count only as calls; a long passage counts its cells.
     monkeypatch.setattr(onnx_embed, "PREPACK_AFTER_CELLS", 100)
+    monkeypatch.setattr(onnx_embed, "PREPACK_AFTER_RUNS", 1_000)
     backend.encode(QUESTIONS * 20, 64)
     assert not backend.prepacked
     backend.encode([PASSAGE], 64)
     assert backend.prepacked
     np.testing.assert_allclose(backend.encode([*QUESTIONS, PASSAGE], 64), before, atol=2e-5)
+
+
+def test_a_run_of_questions_moves_to_a_prepacked_session_and_one_question_does_not(
+    export: tuple,
+) -> None:
+    # One `qa ask` must not pay the move; the chat's questions, one call each, must get it.
+    folder, embedder = export
+    backend = onnx_embed.OnnxBackend(folder, embedder.spec)
+    first = backend.encode([QUESTIONS[0]], 64)
+    assert not backend.prepacked
+    for _ in range(onnx_embed.PREPACK_AFTER_RUNS):
+        backend.encode([QUESTIONS[0]], 64)
+    assert backend.prepacked
+    np.testing.assert_allclose(backend.encode([QUESTIONS[0]], 64), first, atol=2e-5)
 
 
 def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
