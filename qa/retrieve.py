@@ -138,8 +138,8 @@ def question_idf(
 
 def document_frequencies(store: Store, question: str) -> dict[str, int]:
     """Passages holding each content word of the question, in question order."""
-    words = dict.fromkeys(re.findall(r"\w+", question.lower()))
-    return {w: store.document_frequency(w) for w in words if terms(w)}
+    words = [w for w in dict.fromkeys(re.findall(r"\w+", question.lower())) if terms(w)]
+    return dict(zip(words, store.document_frequencies(words), strict=True))
 
 
 def rank_passages(

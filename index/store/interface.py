@@ -15,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import numpy as np
 
     from index.store.filters import ArticleFilter
@@ -39,8 +41,8 @@ class Store(Protocol):
         """Passages stored: the document count of BM25's IDF."""
         ...
 
-    def document_frequency(self, word: str) -> int:
-        """Passages whose text holds `word` (stemmed as the lexical search does)."""
+    def document_frequencies(self, words: Sequence[str]) -> list[int]:
+        """Passages whose text holds each of `words` (stemmed as the lexical search does)."""
         ...
 
     def dense_search(

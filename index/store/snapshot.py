@@ -15,6 +15,7 @@ another store's.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -198,13 +199,26 @@ class IndexSnapshot:
         """(rows, tokens) of this generation's FTS5 table, BM25's collection statistics."""
         return fts_totals(self._conn)
 
-    def document_frequency(self, word: str) -> int:
-        """Passages whose text holds `word` (FTS5-stemmed): the IDF of a question term.
+    def document_frequencies(self, words: Sequence[str]) -> list[int]:
+        """Passages whose text holds each of `words` (FTS5-stemmed): a question's IDFs.
 
         Remembered for the snapshot's life (a generation never changes): counting walks
         the word's whole posting list, ~5 ms for a word in 100k of a million passages,
         and the common words are exactly the ones every question repeats.
         """
+        return [self._document_frequency(word) for word in words]
+
+    def remembered_frequencies(self, words: Sequence[str]) -> list[int] | None:
+        """`document_frequencies` if every word's count is remembered, else None."""
+        counts = []
+        for word in words:
+            count = self._frequencies.get(word)
+            if count is None:
+                return None
+            counts.append(count)
+        return counts
+
+    def _document_frequency(self, word: str) -> int:
         known = self._frequencies.get(word)
         if known is not None:
             return known

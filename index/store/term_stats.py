@@ -93,24 +93,27 @@ def phrase_postings(
         condition, params = article_condition(where)
         allowed = {r for (r,) in conn.execute(CHUNKS_OF_ARTICLES + condition, params)}
     out = PhrasePostings()
-    scored: list[dict[int, float]] = []
+    scored: list[list[tuple[int, float]]] = []
+    lengths: dict[int, int] = {}
     for phrase in phrases:
-        found = dict(
-            conn.execute(
-                "SELECT rowid, -bm25(passage_fts) FROM passage_fts WHERE passage_fts MATCH ?",
-                (phrase,),
-            ).fetchall()
-        )
+        # Each row's token count comes with it, looked up by SQLite beside the match:
+        # a second query by id list cost as much as the match itself.
+        found = conn.execute(
+            "SELECT f.rowid, -bm25(passage_fts), d.sz FROM passage_fts f "
+            "JOIN passage_fts_docsize d ON d.id = f.rowid WHERE passage_fts MATCH ?",
+            (phrase,),
+        ).fetchall()
         out.holding.append(len(found))
         if allowed is not None:
-            found = {r: s for r, s in found.items() if r in allowed}
-        scored.append(found)
-    wanted = sorted({r for found in scored for r in found})
-    lengths = _lengths(conn, wanted)
+            found = [row for row in found if row[0] in allowed]
+        for rowid, _, size in found:
+            if rowid not in lengths:
+                lengths[rowid] = _token_count(size)
+        scored.append([(rowid, score) for rowid, score, _ in found])
     for found, holding in zip(scored, out.holding, strict=True):
         idf = bm25_idf(rows, holding)
         counts = {}
-        for rowid, score in found.items():
+        for rowid, score in found:
             k = length_factor(lengths[rowid], average)
             # score = idf * f (k1 + 1) / (f + k)  =>  f = g k / (k1 + 1 - g), g = score / idf
             g = min(score / idf, K1 + 1.0 - 1e-12)
@@ -120,17 +123,11 @@ def phrase_postings(
     return out
 
 
-def _lengths(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, int]:
-    """Tokens of each of some FTS5 rows."""
-    out: dict[int, int] = {}
-    for start in range(0, len(rowids), 500):
-        part = rowids[start : start + 500]
-        marks = ",".join("?" * len(part))
-        for rowid, size in conn.execute(
-            f"SELECT id, sz FROM passage_fts_docsize WHERE id IN ({marks})", part
-        ):
-            out[int(rowid)] = sum(_varints(bytes(size)))
-    return out
+def _token_count(size: bytes) -> int:
+    """Tokens of one FTS5 row from its docsize record (one varint per column)."""
+    if len(size) == 1:
+        return size[0]  # under 128 tokens, most passages: the varint is the byte
+    return sum(_varints(bytes(size)))
 
 
 def global_bm25(parts: list[PhrasePostings], rows: int, tokens: int) -> dict[int, float]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,8 +159,9 @@ class FanOut:
     def passage_count(self) -> int:
         return sum(s.passage_count() for s in self.stores)
 
-    def document_frequency(self, word: str) -> int:
-        return sum(s.document_frequency(word) for s in self.stores)
+    def document_frequencies(self, words: Sequence[str]) -> list[int]:
+        each = [s.document_frequencies(words) for s in self.stores]
+        return [sum(column) for column in zip(*each, strict=True)]
 
     def dense_search(
         self, queries: np.ndarray, k: int, where: ArticleFilter | None = None
