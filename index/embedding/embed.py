@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 BACKENDS = ("auto", "onnx", "torch")
+COUNTS_KEPT = 20_000
+"""Texts whose word-piece counts are remembered: a build counts each passage when it
+splits the paragraph and again when it hands the passage to the model (for the ETA)."""
 EXPORT_NOTICE = "exporting the model to ONNX once; cached for next time"
 
 
@@ -64,6 +67,7 @@ class LazyEmbedder:
         self._loaded: EncoderBackend | None = None
         self._loaded_kind: str | None = None
         self._counter: Tokenizer | None = None
+        self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     @property
@@ -149,10 +153,19 @@ class LazyEmbedder:
         return vectors, parts
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        counts = [self._counts.get(text) for text in texts]
+        missing = [text for text, count in zip(texts, counts, strict=True) if count is None]
+        if not missing:
+            return [count for count in counts if count is not None]
         if self._counter is None:
             self._counter = load_tokenizer(self.spec.path)
-        encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
-        return [len(encoding.ids) for encoding in encodings]
+        encodings = self._counter.encode_batch(missing, add_special_tokens=False)
+        fresh = [len(encoding.ids) for encoding in encodings]
+        if len(self._counts) + len(fresh) > COUNTS_KEPT:
+            self._counts.clear()
+        self._counts.update(zip(missing, fresh, strict=True))
+        filled = iter(fresh)
+        return [count if count is not None else next(filled) for count in counts]
 
     def __repr__(self) -> str:
         return f"LazyEmbedder({self.model_path!r}, backend={self.backend!r})"

@@ -12,6 +12,7 @@ import pytest
 from import_probe import loaded_after
 from model_fixtures import copy_default_model, make_cls_pooling_model, make_perturbed_model
 
+from index.embedding import embed
 from index.embedding.embed import EXPORT_NOTICE, load_embedder
 from index.embedding.model import (
     IDENTITY_CACHE,
@@ -134,6 +135,17 @@ def test_count_tokens_counts_word_pieces_without_truncation() -> None:
     assert counts[:3] == [2, 0, 300]
     assert counts[3] > 1  # split into several word pieces
     assert embedder.count_tokens([]) == []
+
+
+def test_remembered_counts_mix_with_new_ones_in_the_order_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A build counts a passage when splitting and again when queueing it for the model.
+    embedder = load_embedder()
+    assert embedder.count_tokens(["word " * 7, "unaffable"]) == [7, 3]
+    assert embedder.count_tokens(["a b c", "unaffable", "word " * 7, "x"]) == [3, 3, 7, 1]
+    monkeypatch.setattr(embed, "COUNTS_KEPT", 2)  # full: forgets, still counts right
+    assert embedder.count_tokens(["word " * 9, "a b c", "y z"]) == [9, 3, 2]
 
 
 def test_model_id_names_the_weights(tmp_path: Path) -> None:
