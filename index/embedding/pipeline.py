@@ -22,6 +22,7 @@ import queue
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -41,11 +42,13 @@ MIN_JOB_TEXTS = 64
 """Texts gathered before an idle worker gets a job (all that is left, at the end). The
 model waits for the first job: at 256 it started 1.6 s into a full SQuAD dev build."""
 _POLL_SECONDS = 0.1
-TEXT_COST_PIECES = 120
-"""What one text costs the model beyond its word pieces, in pieces, for the ETA: fitted
-to the progress of a full SQuAD dev build (time = 0.94 ms a piece + 112 ms a text, on
-2 shared cores). By pieces alone the ETA ran 50-88% high from 20% done on, since jobs
-run shortest first and short texts cost more per piece; with this, 18% (max 33%)."""
+RATE_WINDOW_SECONDS = 10.0
+"""The ETA's pace is the model's over its most recent groups adding up to this much work.
+Its cumulative pace ran 23-34% high or low (max from 20% done on) in full SQuAD dev
+builds on the quiet 2-core machine: the first groups run beside the reading of files,
+and the machine's own speed drifts by 10-15% within minutes; the recent pace, by pieces
+alone, gave 12-27% (medians 4-10%). A fit of group time on pieces and texts over those
+builds gave no per-text cost (-20 to -3 pieces a text), so pieces are the whole cost."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,11 @@ class EmbedProgress:
     rate: float
     """Texts embedded per second since the first job started."""
     eta_seconds: float | None = None
-    """Time left, from the word pieces left (plus `TEXT_COST_PIECES` a text) and the
-    model's seconds per piece so far: a text's cost follows its length, and jobs run
-    shortest first, so a count of texts would promise the long ones at the short ones'
-    pace. Seconds of model work, not
-    since the start: while files were still being read the worker often waited."""
+    """Time left, from the word pieces left and the model's recent seconds per piece
+    (`RATE_WINDOW_SECONDS`): a text's cost follows its length, and jobs run shortest
+    first, so a count of texts would promise the long ones at the short ones' pace.
+    Seconds of model work, not since the start: while files were still being read the
+    worker often waited."""
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,8 @@ class EmbeddingPipeline:
         self._seen: set[str] = set()
         self._pending: dict[str, EmbedJob] = {}
         self._jobs: queue.Queue[list[EmbedJob] | None] = queue.Queue()
-        self._busy = 0.0
-        self.cost_submitted = self.cost_done = 0
+        self._recent: deque[tuple[float, int]] = deque()
+        """(seconds, pieces) of the newest groups, at least `RATE_WINDOW_SECONDS` of them."""
         self.tokens_submitted = 0
         self.tokens_done = 0
         """Word pieces of the texts handed to the model, and of those cached so far."""
@@ -181,8 +184,10 @@ class EmbeddingPipeline:
         elapsed = time.monotonic() - self._started if self._started else 0.0
         rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = None
-        if self.cost_done and not self._pending:
-            eta = (self.cost_submitted - self.cost_done) * self._busy / self.cost_done
+        pieces = sum(tokens for _, tokens in self._recent)
+        if pieces and not self._pending:
+            seconds = sum(took for took, _ in self._recent)
+            eta = (self.tokens_submitted - self.tokens_done) * seconds / pieces
         return EmbedProgress(self.done, self.submitted + len(self._pending), rate, eta)
 
     def _submit(self) -> None:
@@ -210,7 +215,6 @@ class EmbeddingPipeline:
             self._started = time.monotonic()
         self.submitted += len(items)
         self.tokens_submitted += sum(job.tokens for job in items)
-        self.cost_submitted += sum(job.tokens + TEXT_COST_PIECES for job in items)
         self._in_flight += 1
         self._jobs.put(items)
 
@@ -254,8 +258,9 @@ class EmbeddingPipeline:
             )
         self.done += result.texts
         self.tokens_done += result.tokens
-        self.cost_done += result.tokens + TEXT_COST_PIECES * result.texts
-        self._busy += result.seconds
+        self._recent.append((result.seconds, result.tokens))
+        while sum(took for took, _ in self._recent) - self._recent[0][0] >= RATE_WINDOW_SECONDS:
+            self._recent.popleft()
 
     def restore_durability(self) -> None:
         """Back to fsynced commits, for the commit that follows."""
