@@ -1,7 +1,8 @@
 """`ShardedStore`: the shards of a library asked as one store, in parallel, ranked as one.
 
-Every call goes to all shards at once (a thread each: SQLite and FAISS release the GIL
-while they work), or only to the shard an id names (`index.store.keys.store_of`), and
+Calls whose work is mostly inside SQLite or FAISS (which release the GIL) go to all
+shards at once, a thread each; the BM25 postings, mostly Python per row, and reads by id
+go shard after shard, or only to the shard an id names (`index.store.keys.store_of`);
 the answers are joined. The one part that is not a plain union is BM25: FTS5 scores with
 the statistics of its own table, so each shard would rank with its own document count,
 average length and document frequencies. Instead every passage holding a question
@@ -159,7 +160,11 @@ class ShardedStore:
         phrases = ['"' + p + '"' for p in _PHRASE.findall(match)]
         if not phrases:
             return []
-        parts = self._each(lambda s: s.phrase_postings(phrases, where))
+        # One shard after another: turning rows into counts holds the GIL for most of a
+        # shard's ~1.3 ms, so threads only add hand-offs (fan-out p50 over 4 x 250k
+        # shards, alternating per question: 25.0 / 23.6 / 22.4 ms against 26.9 / 25.7 /
+        # 23.6 ms with a thread per shard).
+        parts = [s.phrase_postings(phrases, where) for s in self.shards]
         scores = global_bm25(parts, self.rows, self.tokens)
         ranked = sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))
         return ranked[:k]
