@@ -385,6 +385,7 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 
 def run() -> NoReturn:
+    single_threaded_blas()
     try:
         code, command = execute()
     except KeyboardInterrupt:
@@ -398,6 +399,18 @@ def run() -> NoReturn:
         # whole and renamed into place before this point; the index is only read.
         _flush_and_exit(code)
     sys.exit(code)
+
+
+def single_threaded_blas() -> None:
+    """Keep numpy's OpenBLAS to one thread in this process, unless the user set a count.
+
+    Called before numpy is first imported: OpenBLAS starts a thread per core when it loads,
+    and they spin, so on 2 cores `import numpy` took 1.7 CPUs and slowed everything else
+    a cold `qa ask` does in parallel. Nothing here needs threaded BLAS: the model runs on
+    onnxruntime's own threads and FAISS on OpenMP; numpy only multiplies a few hundred
+    vectors by one question.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _flush_and_exit(code: int) -> NoReturn:

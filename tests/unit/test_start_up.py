@@ -8,7 +8,10 @@ build pipeline, no quote extraction, and no conversation without --session.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +142,29 @@ def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
         f"'--session', {str(session)!r}]) == 0"
     )
     assert "qa.conversation" in with_session and session.is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_the_qa_command_loads_numpy_without_blas_threads_unless_asked() -> None:
+    # OpenBLAS starts a spinning thread per core as numpy loads; `qa` wants none of them
+    # (the model has its own threads), but a count the user set is theirs.
+    count = (
+        "import os\n"
+        "from qa.cli import single_threaded_blas\n"
+        "single_threaded_blas()\n"
+        "import numpy\n"
+        "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    ours = subprocess.run([sys.executable, "-c", count], env=env, capture_output=True, text=True)
+    assert ours.stdout.split() == ["1", "1"], ours.stderr
+    theirs = subprocess.run(
+        [sys.executable, "-c", count],
+        env={**env, "OPENBLAS_NUM_THREADS": "2"},
+        capture_output=True,
+        text=True,
+    )
+    assert theirs.stdout.split() == ["2", "2"], theirs.stderr
 
 
 def _plain_session_vectors(folder: Path, embedder: LazyEmbedder) -> np.ndarray:
