@@ -87,17 +87,22 @@ def load_from_parts(digest: str) -> Tokenizer | None:
     folder = parts_dir(digest)
     try:
         settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-        vocab = (folder / VOCAB_FILE).read_bytes()
-    except (OSError, ValueError, RecursionError):
+        if verified_vocab(folder / VOCAB_FILE, settings) is None:
+            return None
+        return _assemble(settings, folder / VOCAB_FILE)
+    except Exception:  # noqa: BLE001 - unreadable, or settings we cannot build from
         return None
+
+
+def verified_vocab(path: Path, settings: object) -> list[str] | None:
+    """The saved words in id order, if `settings` are of this format and the word list
+    still has the sha256 they record (else None: damaged, or from another version)."""
     if not isinstance(settings, dict) or settings.get("format") != FORMAT:
         return None
+    vocab = path.read_bytes()
     if hashlib.sha256(vocab).hexdigest() != settings.get("vocab_sha256"):
         return None
-    try:
-        return _assemble(settings, folder / VOCAB_FILE)
-    except Exception:  # noqa: BLE001 - settings we cannot build from: tokenizer.json then
-        return None
+    return vocab.decode("utf-8").split("\n")[:-1]
 
 
 def save_parts(data: bytes, digest: str, reference: Tokenizer) -> bool:

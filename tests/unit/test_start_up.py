@@ -3,7 +3,8 @@
 The ONNX session opens a graph optimised once and saved beside the export (weights in a
 side file onnxruntime maps); a damaged saved graph is made again; the later move to a
 pre-packed session for long inputs changes no vector; and `qa ask` loads none of the
-build pipeline, no quote extraction, and no conversation without --session.
+build pipeline, no quote extraction, no tokenizers library for an ASCII question, and no
+conversation without --session.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
         "concurrent.futures",
         # Masked arrays: np.unique's first plain call imports them (~12 ms).
         "numpy.ma",
+        # An ASCII question is cut into word pieces without the tokenizers library.
+        "tokenizers",
         "torch",
         "sentence_transformers",
         "textual",

@@ -3,7 +3,8 @@
 `load_tokenizer` saves a BERT WordPiece tokenizer.json as parts on its first load and
 builds from them later (index.embedding.tokenizer_parts); every field the embedder reads
 must agree with tokenizer.json's own tokenizer on many varied texts. Any other shape, and
-damaged parts, load tokenizer.json.
+damaged parts, load tokenizer.json. Short ASCII texts (a question) are cut into pieces
+from the same parts without the library (index.embedding.ascii_pieces): the same ids.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import string
 from pathlib import Path
 
+import numpy as np
 import pytest
 from library_fixtures import SHARED
 from tokenizers import Tokenizer
 
 from index.embedding import tokenizer_parts
+from index.embedding.ascii_pieces import AsciiPieces
+from index.embedding.embed import load_embedder
 from index.embedding.model import default_model_path, load_tokenizer
 
 RANGES = [
@@ -148,3 +153,63 @@ def test_an_edited_tokenizer_json_never_uses_the_parts_of_its_former_self(
         tokenizer = load_tokenizer(model_folder, 256)
         assert fields(tokenizer, texts) == fields(reference(model_folder, 256), texts)
     assert tokenizer.encode("NFL").ids != tokenizer.encode("nfl").ids
+
+
+def ascii_texts(count: int, seed: int = 7) -> list[str]:
+    """ASCII texts: every character (controls included), punctuation runs, words of the
+    vocabulary and not, words past `max_input_chars_per_word`, texts past 256 pieces."""
+    rng = random.Random(seed)
+    every = [chr(c) for c in range(128)]
+    words = "the of running unaffable xyzzyqq Super Bowl NFL 50 3.14 don't e-mail U.S.A".split()
+    words += list(string.punctuation) + ["\t", "\x0b", "\x0c", "\x1f", "\x7f", "a" * 100]
+    texts = ["".join(rng.choice(every) for _ in range(rng.randint(0, 90))) for _ in range(count)]
+    texts += [
+        " ".join(rng.choice(words) for _ in range(rng.choice([0, 3, 20, 20, 20, 400])))
+        for _ in range(count)
+    ]
+    questions = SHARED / "eval" / "squad_dev_v1.1" / "questions.jsonl"
+    lines = questions.read_text(encoding="utf-8").splitlines()[:3000]
+    return texts + [json.loads(line)["question"] for line in lines] + ["", "b" * 101, "c" * 2000]
+
+
+@pytest.mark.parametrize("max_length", [256, 12, None])
+def test_ascii_pieces_are_the_tokenizers_ids(model_folder: Path, max_length: int | None) -> None:
+    load_tokenizer(model_folder, max_length)  # saves the parts
+    pieces = AsciiPieces.load(digest_of(model_folder))
+    assert pieces is not None
+    texts = [t for t in ascii_texts(800) if t.isascii()]
+    assert len(texts) > 4000
+    expected = [e.ids for e in reference(model_folder, max_length).encode_batch(texts)]
+    got = [pieces.ids(text, max_length) for text in texts]
+    assert sum(row is None for row in got) < 10  # only texts naming a special token
+    assert [row for row in got if row is not None] == [
+        ids for ids, row in zip(expected, got, strict=True) if row is not None
+    ]
+
+
+def test_ascii_pieces_leave_other_texts_to_the_library(model_folder: Path) -> None:
+    load_tokenizer(model_folder, 256)
+    pieces = AsciiPieces.load(digest_of(model_folder))
+    assert pieces is not None
+    for text in ["café", "Tōkyō?", "東京", "a\u00a0b", "x\u200by", "[CLS] what", "a [mask]"]:
+        assert pieces.ids(text, 256) is None, text
+    assert pieces.ids("What is it?", 256) == reference(model_folder, 256).encode("What is it?").ids
+
+
+def test_ascii_pieces_need_the_saved_parts(model_folder: Path) -> None:
+    assert AsciiPieces.load(digest_of(model_folder)) is None  # nothing saved yet
+    load_tokenizer(model_folder, 256)
+    vocab = saved_parts(model_folder) / tokenizer_parts.VOCAB_FILE
+    vocab.write_bytes(vocab.read_bytes().replace(b"\nthe\n", b"\nteh\n"))
+    assert AsciiPieces.load(digest_of(model_folder)) is None  # damaged
+
+
+def test_a_question_encodes_alike_with_and_without_the_tokenizers_library() -> None:
+    load_tokenizer(default_model_path())  # the parts are saved by the library's first load
+    embedder = load_embedder(backend="onnx")
+    question = "Which NFL team represented the AFC at Super Bowl 50?"
+    quick = embedder.encode([question])
+    # A span asks for token offsets, which only the library gives.
+    library, _ = embedder.encode_spans([question], [[(0, 5)]])
+    np.testing.assert_array_equal(quick, library)
+    assert embedder._loaded._ascii  # type: ignore[attr-defined]  # the quick path was there
