@@ -52,8 +52,8 @@ class AsciiPieces:
     def load(cls, digest: str) -> AsciiPieces | None:
         """From the parts saved for the tokenizer.json with this sha256, or None when
         there are none (yet), they are damaged, or their settings are not handled here."""
-        folder = parts_dir(digest)
         try:
+            folder = parts_dir(digest)
             settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
             words = verified_vocab(folder / VOCAB_FILE, settings)
             if words is None:

@@ -84,8 +84,8 @@ def parts_dir(digest: str) -> Path:
 def load_from_parts(digest: str) -> Tokenizer | None:
     """The tokenizer saved as parts for this tokenizer.json sha256, or None (none saved,
     unreadable or damaged)."""
-    folder = parts_dir(digest)
     try:
+        folder = parts_dir(digest)
         settings = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
         if verified_vocab(folder / VOCAB_FILE, settings) is None:
             return None
@@ -112,17 +112,18 @@ def save_parts(data: bytes, digest: str, reference: Tokenizer) -> bool:
     Best effort: False when the shape is another or the cache cannot be written.
     """
     try:
-        spec = json.loads(data)
+        found = _bert_wordpiece_parts(json.loads(data))
+        if found is None:
+            return False
+        settings, words = found
+        # Strict UTF-8: a word JSON can hold but a word list cannot (a lone surrogate)
+        # means another shape.
+        vocab = "".join(f"{word}\n" for word in words).encode("utf-8")
     except (ValueError, RecursionError):
         return False
-    settings_and_words = _bert_wordpiece_parts(spec)
-    if settings_and_words is None:
-        return False
-    settings, words = settings_and_words
-    vocab = "".join(f"{word}\n" for word in words).encode("utf-8")
     settings["vocab_sha256"] = hashlib.sha256(vocab).hexdigest()
-    target = parts_dir(digest)
     try:
+        target = parts_dir(digest)
         target.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{digest[:16]}.", dir=target.parent))
     except OSError:

@@ -213,3 +213,16 @@ def test_a_question_encodes_alike_with_and_without_the_tokenizers_library() -> N
     library, _ = embedder.encode_spans([question], [[(0, 5)]])
     np.testing.assert_array_equal(quick, library)
     assert embedder._loaded._ascii  # type: ignore[attr-defined]  # the quick path was there
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_saving(
+    model_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("QA_CACHE_DIR", str(blocked))
+    texts = varied_texts(100)
+    for _ in range(2):
+        tokenizer = load_tokenizer(model_folder, 256)
+        assert fields(tokenizer, texts) == fields(reference(model_folder, 256), texts)
+    assert AsciiPieces.load(digest_of(model_folder)) is None
