@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import UsageError
-from index.models import Skipped
 from qa.answer import Answer
 from qa.first_use import wait_for_first_build
 from qa.library import (
@@ -223,6 +222,7 @@ def index_build(args: argparse.Namespace) -> int:
 def show_build(events: Iterable[BuildEvent]) -> BuildReport | None:
     """Print a build's progress and skips on stderr and its summary last; returns the report."""
     from index.build.run import BuildProgress, BuildReport
+    from index.models import Skipped  # here: index.models costs a cold `qa ask` ~5 ms
 
     tty = sys.stderr.isatty()
     last_line = 0.0

@@ -139,6 +139,14 @@ def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
         "textual",
     }
     assert not loaded & unwanted, loaded & unwanted
+    # The build's records (seven dataclasses) come in with the first quote read, and a
+    # question about no one reads none.
+    assert "index.models" in loaded
+    plain = loaded_after(
+        "from qa.cli import main\n"
+        f"assert main(['ask', 'Where is the bridge?', '--index', {str(index_dir)!r}]) == 0"
+    )
+    assert not plain & (unwanted | {"index.models"}), plain & (unwanted | {"index.models"})
     # The same question with --session reads its turns (the lazy import still works).
     session = tmp_path / "turns.json"
     with_session = loaded_after(
