@@ -22,7 +22,6 @@ from qa.library import (
     needs_first_use,
     open_library_or_fail,
 )
-from qa.lines import InputLine, encoded_ahead, line_batches
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
 from qa.stderr import progress_owns_stderr, say, show_progress
@@ -32,9 +31,11 @@ if TYPE_CHECKING:
     import numpy as np
 
     # Imported where needed, never on a plain `qa ask` path: the build pipeline (readers,
-    # trafilatura, chunking) by the commands that build, the conversation by --session.
+    # trafilatura, chunking) by the commands that build, the conversation by --session,
+    # stdin's lines by `qa ask -`.
     from index.build.run import BuildEvent, BuildReport
     from qa.conversation import Conversation
+    from qa.lines import InputLine
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -156,6 +157,9 @@ def _stdin_answers(
     worker thread. A follow-up's searched text depends on the turn before it, so a
     conversation is neither batched nor encoded ahead.
     """
+    # Imported here: one question on the command line reads no stdin lines.
+    from qa.lines import encoded_ahead, line_batches
+
     batches = line_batches(sys.stdin)
     if batched:
         encoded = encoded_ahead(batches, library.encode_questions, _askable)

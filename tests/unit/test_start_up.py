@@ -134,6 +134,8 @@ def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
         "numpy.ma",
         # An ASCII question is cut into word pieces without the tokenizers library.
         "tokenizers",
+        # A question on the command line reads no stdin lines.
+        "qa.lines",
         "torch",
         "sentence_transformers",
         "textual",
