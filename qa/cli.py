@@ -402,14 +402,11 @@ def run() -> NoReturn:
 
 
 def single_threaded_blas() -> None:
-    """Keep numpy's OpenBLAS to one thread in this process, unless the user set a count.
+    """numpy's OpenBLAS on one thread unless the user set a count; before numpy loads.
 
-    Called before numpy is first imported: OpenBLAS starts a thread per core when it loads,
-    and they spin, so on 2 cores `import numpy` took 1.7 CPUs and slowed everything else
-    a cold `qa ask` does in parallel. Nothing here needs threaded BLAS: the model runs on
-    onnxruntime's own threads and FAISS on OpenMP; numpy only multiplies a few hundred
-    vectors by one question.
-    """
+    OpenBLAS starts a spinning thread per core as it loads (`import numpy` took 1.7 CPUs
+    on 2 cores). Nothing here wants them: the model has onnxruntime's threads, FAISS
+    OpenMP's; numpy multiplies a few hundred vectors by one question."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
