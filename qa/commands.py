@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import UsageError
-from index.models import Skipped
 from qa.answer import Answer
 from qa.first_use import wait_for_first_build
 from qa.library import (
@@ -23,7 +22,6 @@ from qa.library import (
     needs_first_use,
     open_library_or_fail,
 )
-from qa.lines import InputLine, encoded_ahead, line_batches
 from qa.render import render_answer, render_progress, render_report, render_status
 from qa.retrieve import Filters
 from qa.stderr import progress_owns_stderr, say, show_progress
@@ -33,9 +31,11 @@ if TYPE_CHECKING:
     import numpy as np
 
     # Imported where needed, never on a plain `qa ask` path: the build pipeline (readers,
-    # trafilatura, chunking) by the commands that build, the conversation by --session.
+    # trafilatura, chunking) by the commands that build, the conversation by --session,
+    # stdin's lines by `qa ask -`.
     from index.build.run import BuildEvent, BuildReport
     from qa.conversation import Conversation
+    from qa.lines import InputLine
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -157,6 +157,9 @@ def _stdin_answers(
     worker thread. A follow-up's searched text depends on the turn before it, so a
     conversation is neither batched nor encoded ahead.
     """
+    # Imported here: one question on the command line reads no stdin lines.
+    from qa.lines import encoded_ahead, line_batches
+
     batches = line_batches(sys.stdin)
     if batched:
         encoded = encoded_ahead(batches, library.encode_questions, _askable)
@@ -223,6 +226,7 @@ def index_build(args: argparse.Namespace) -> int:
 def show_build(events: Iterable[BuildEvent]) -> BuildReport | None:
     """Print a build's progress and skips on stderr and its summary last; returns the report."""
     from index.build.run import BuildProgress, BuildReport
+    from index.models import Skipped  # here: index.models costs a cold `qa ask` ~5 ms
 
     tty = sys.stderr.isatty()
     last_line = 0.0

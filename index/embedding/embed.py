@@ -29,10 +29,11 @@ from index.embedding.model import (
 from index.embedding.pooling import CharSpan
 from index.embedding.torch_backend import TorchBackend
 from index.errors import QAError, UsageError
-from index.models import Embedder
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
+
+    from index.models import Embedder  # types only: asking never loads index.models
 
 BACKENDS = ("auto", "onnx", "torch")
 COUNTS_KEPT = 20_000

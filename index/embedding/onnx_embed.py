@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.embedding.ascii_pieces import AsciiPieces
 from index.embedding.model import ModelSpec, load_tokenizer, set_runtime_environment
 from index.embedding.onnx_export import MODEL_FILE, fsync_file
 from index.embedding.pooling import CharSpan, normalised, pool_ranges, token_ranges
+from index.embedding.tokenizer_parts import tokenizer_json_digest
 
 if TYPE_CHECKING:
     import onnxruntime
+    from tokenizers import Tokenizer
 
 # Padded cells (rows x width) per onnxruntime call. Measured on 2 cores with 256-piece
 # paragraphs: batches of ~16 long rows ran ~1.4x faster than 64, the activations of a
@@ -42,6 +45,10 @@ PREPACK_AFTER_CELLS = 50_000
 saves ~0.012 ms a cell on 256-piece passages (~12 batches of 4096 cells)."""
 PREPACK_MIN_WIDTH = 64
 """Only batches this wide count towards `PREPACK_AFTER_CELLS`."""
+QUICK_TEXTS = 8
+"""Up to this many texts without spans (a question or a few) are cut into pieces without
+the tokenizers library when they are ASCII (`ascii_pieces`): a cold `qa ask` never
+imports it nor builds its vocabulary."""
 PREPACK_AFTER_RUNS = 8
 """Calls of any width before pre-packing: without it each call packs every weight
 matrix again, most of the work for one short question (14 pieces, 2 cores: 11.9 ms
@@ -119,7 +126,10 @@ class OnnxBackend:
         import onnxruntime as ort
 
         self._ort = ort
-        self.tokenizer = load_tokenizer(spec.path, max_length=spec.max_seq_length)
+        self.spec = spec
+        self._tokenizer: Tokenizer | None = None
+        self._ascii: AsciiPieces | None | bool = None
+        """`ascii_pieces` for short texts: None until first tried, False if unavailable."""
         self.token_budget = TOKEN_BUDGET
         self.graph, self.optimized = folder / MODEL_FILE, False
         """The graph file the session runs, and whether it is the saved optimised one."""
@@ -132,6 +142,13 @@ class OnnxBackend:
         self._runs = 0
         self._swap = threading.Lock()
         self.inputs = [i.name for i in self.session.get_inputs()]
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The model's tokenizer (the tokenizers library), loaded on first need."""
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.spec.path, max_length=self.spec.max_seq_length)
+        return self._tokenizer
 
     def _open_optimized(self, folder: Path) -> onnxruntime.InferenceSession:
         """A session on the saved optimised graph, saving it first if need be.
@@ -192,13 +209,19 @@ class OnnxBackend:
         self, texts: Sequence[str], spans: Sequence[Sequence[CharSpan]], batch_size: int
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Vectors of `texts`, and of each text's character `spans` from the same pass."""
-        encodings = self.tokenizer.encode_batch(list(texts))
-        ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
-        types = [np.asarray(e.type_ids, dtype=np.int64) for e in encodings]
-        ranges = [
-            token_ranges(e.offsets, e.special_tokens_mask, parts) if parts else []
-            for e, parts in zip(encodings, spans, strict=True)
-        ]
+        quick = self._ascii_ids(texts) if len(texts) <= QUICK_TEXTS and not any(spans) else None
+        if quick is not None:
+            ids = [np.asarray(row, dtype=np.int64) for row in quick]
+            types = [np.zeros(len(row), dtype=np.int64) for row in quick]
+            ranges: list[list[tuple[int, int]]] = [[] for _ in texts]
+        else:
+            encodings = self.tokenizer.encode_batch(list(texts))
+            ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
+            types = [np.asarray(e.type_ids, dtype=np.int64) for e in encodings]
+            ranges = [
+                token_ranges(e.offsets, e.special_tokens_mask, parts) if parts else []
+                for e, parts in zip(encodings, spans, strict=True)
+            ]
         # Longest first, so batches hold similar lengths and padding costs little; the
         # original order is restored on the way out.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
@@ -216,6 +239,18 @@ class OnnxBackend:
                     parts_out[i] = pool_ranges(states[row], ranges[i], means[row])
         assert out is not None
         return out, parts_out
+
+    def _ascii_ids(self, texts: Sequence[str]) -> list[list[int]] | None:
+        """Piece ids of every text from `ascii_pieces`, or None if one is not ASCII (or the
+        saved tokenizer parts it reads are not there yet)."""
+        if self._ascii is None:
+            digest = tokenizer_json_digest((self.spec.path / "tokenizer.json").read_bytes())
+            self._ascii = AsciiPieces.load(digest) or False
+        if self._ascii is False:
+            return None
+        assert isinstance(self._ascii, AsciiPieces)
+        rows = [self._ascii.ids(text, self.spec.max_seq_length) for text in texts]
+        return None if None in rows else rows  # type: ignore[return-value]  # None checked
 
     def _run(self, ids: list[np.ndarray], types: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(token states, attention mask) of one padded batch."""

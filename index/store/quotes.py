@@ -20,9 +20,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import SchemaTooOld
-from index.models import TextSpan
 from index.store.dbfiles import load_damage
 from index.store.filters import ArticleFilter
 from index.store.migrations import MIGRATIONS
@@ -36,6 +36,10 @@ from index.store.schema import (
     connect,
     stored_version,
 )
+
+if TYPE_CHECKING:
+    # Types only: a question that reads no quote must not load index.models (~5 ms).
+    from index.models import TextSpan
 
 QUOTES_TABLE = "quotes"
 QUOTE_COLUMNS = (
@@ -262,6 +266,8 @@ def speaker_quotes(
 
 
 def _span(paragraph: int | None, start: int, end: int, text: str) -> TextSpan | None:
+    from index.models import TextSpan  # see the TYPE_CHECKING import above
+
     return None if paragraph is None else TextSpan(paragraph, start, end, text)
 
 

@@ -3,12 +3,16 @@
 The ONNX session opens a graph optimised once and saved beside the export (weights in a
 side file onnxruntime maps); a damaged saved graph is made again; the later move to a
 pre-packed session for long inputs changes no vector; and `qa ask` loads none of the
-build pipeline, no quote extraction, and no conversation without --session.
+build pipeline, no quote extraction, no tokenizers library for an ASCII question, and no
+conversation without --session.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -126,11 +130,25 @@ def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
         "qa.conversation",
         # A one-store library fans out to no shards.
         "concurrent.futures",
+        # Masked arrays: np.unique's first plain call imports them (~12 ms).
+        "numpy.ma",
+        # An ASCII question is cut into word pieces without the tokenizers library.
+        "tokenizers",
+        # A question on the command line reads no stdin lines.
+        "qa.lines",
         "torch",
         "sentence_transformers",
         "textual",
     }
     assert not loaded & unwanted, loaded & unwanted
+    # The build's records (seven dataclasses) come in with the first quote read, and a
+    # question about no one reads none.
+    assert "index.models" in loaded
+    plain = loaded_after(
+        "from qa.cli import main\n"
+        f"assert main(['ask', 'Where is the bridge?', '--index', {str(index_dir)!r}]) == 0"
+    )
+    assert not plain & (unwanted | {"index.models"}), plain & (unwanted | {"index.models"})
     # The same question with --session reads its turns (the lazy import still works).
     session = tmp_path / "turns.json"
     with_session = loaded_after(
@@ -139,6 +157,29 @@ def test_qa_ask_loads_only_what_answering_needs(tmp_path: Path) -> None:
         f"'--session', {str(session)!r}]) == 0"
     )
     assert "qa.conversation" in with_session and session.is_file()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_the_qa_command_loads_numpy_without_blas_threads_unless_asked() -> None:
+    # OpenBLAS starts a spinning thread per core as numpy loads; `qa` wants none of them
+    # (the model has its own threads), but a count the user set is theirs.
+    count = (
+        "import os\n"
+        "from qa.cli import single_threaded_blas\n"
+        "single_threaded_blas()\n"
+        "import numpy\n"
+        "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    ours = subprocess.run([sys.executable, "-c", count], env=env, capture_output=True, text=True)
+    assert ours.stdout.split() == ["1", "1"], ours.stderr
+    theirs = subprocess.run(
+        [sys.executable, "-c", count],
+        env={**env, "OPENBLAS_NUM_THREADS": "2"},
+        capture_output=True,
+        text=True,
+    )
+    assert theirs.stdout.split() == ["2", "2"], theirs.stderr
 
 
 def _plain_session_vectors(folder: Path, embedder: LazyEmbedder) -> np.ndarray:
