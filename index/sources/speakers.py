@@ -28,6 +28,12 @@ _TITLE_ONLY = re.compile(rf"\A{_TITLE}\Z")
 # The role right before a name, or before a comma and the name ("campaign manager,
 # Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
 _ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\.?,?\s+\Z")
+# A role with what it is of, then a comma and the name: "The mayor of Springfield, Ana
+# Ruiz" (the role is "mayor", not "Springfield").
+_ROLE_OF_BEFORE_NAME = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w\-]*\s+){0,2}?([a-z][\w\-]+)\s+(?:of|for|at)\s+"
+    r"[^,.;:“”\"]{1,40},\s+\Z"
+)
 _ABBREVIATED_ROLES = {
     "sen": "senator",
     "rep": "representative",
@@ -54,6 +60,10 @@ _WRITING_BY = re.compile(
     r"study|survey|poll|analysis|document|ad|video|editorial|article|story|transcript)s?"
     r"\s+(?:by|from|of)\s+((?:the\s+)?[A-Z].*)\Z"
 )
+# A role with a name in apposition: "the mayor, Ana Ruiz, said" (the name after it) or
+# "Ana Ruiz, the mayor of Springfield, said" (the name opening the sentence before it).
+_APPOSED_AFTER = re.compile(rf"\A,\s+({_NAME_RUN.pattern}),")
+_APPOSED_BEFORE = re.compile(rf"(?:\A|[.!?][\"”’]?\s+)\s*({_NAME_RUN.pattern}),\s*\Z")
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -163,7 +173,9 @@ class SpeakerBook:
             title = _last_title(match.group().split(), len(words))
             if title is not None:
                 before = f"{before} {title} "
-            role = _ROLE_BEFORE_NAME.search(before)
+            role = _ROLE_OF_BEFORE_NAME.search(
+                text[max(0, match.start() - 80) : match.start()]
+            ) or _ROLE_BEFORE_NAME.search(before)
             if role:
                 word = role.group(1).lower()
                 self._roles.setdefault(_ABBREVIATED_ROLES.get(word, word), name)
@@ -191,11 +203,12 @@ class SpeakerBook:
         # A transcript's "PENCE" is the article's "Pence".
         return self._full.get(last) or self._full.get(last.title(), " ".join(capitalised))
 
-    def resolve(self, mention: str, before: str = "") -> str | None:
+    def resolve(self, mention: str, before: str = "", after: str = "") -> str | None:
         """The speaker a mention refers to, given what was said before it in the article.
 
         `before` is the paragraph's text before the mention: a pronoun refers to the last
-        person named there, else to the last speaker the same pronoun named.
+        person named there, else to the last speaker the same pronoun named. `after` is
+        the text after it: a role may be followed by the name it stands for.
         """
         text = _PARENTHESES.sub(" ", mention).strip()
         if _SHARE_START.match(text):
@@ -236,6 +249,9 @@ class SpeakerBook:
                 head = [w for w in tail.split() if w[:1].isupper()]
                 return self.fullest(" ".join(head))
             return self.fullest(tail) if tail_words else None
+        apposed = self._apposed(before, after)
+        if apposed is not None:
+            return apposed
         role_words = _LOWER_WORD.findall(text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1])
         for word in reversed(role_words):
             if word in self._roles:
@@ -247,6 +263,17 @@ class SpeakerBook:
             if self.fullest(owner.group(1)) == self._last_speaker:
                 return None
         return self._last_speaker
+
+    def _apposed(self, before: str, after: str) -> str | None:
+        """The name a role mention stands beside, set off by commas: "the mayor, Ana Ruiz,"
+        or, opening the sentence, "Ana Ruiz, the mayor ..."."""
+        for match in (_APPOSED_AFTER.match(after[:120]), _APPOSED_BEFORE.search(before[-120:])):
+            if match is None:
+                continue
+            words = _name_words(match.group(1))
+            if words and (len(words) >= 2 or words[-1] in self._full):
+                return self._full.get(words[-1], " ".join(words))
+        return None
 
     def spoke(self, mention: str, speaker: str | None) -> None:
         """Remember a resolved speaker, for the pronouns and roles that follow."""

@@ -1,0 +1,46 @@
+"""Whom a speaker mention is resolved to (issue 10), each rule on a small article written
+for it: the name must be the person the mention stands for in the article."""
+
+from __future__ import annotations
+
+from quote_support import article, assert_offsets_hold
+
+from index.models import Quote
+from index.sources.quotes import extract_quotes
+
+INTRO = "Senator Robert Alvarez and Governor Helen Okafor met in Springfield on Monday."
+
+
+def last_paragraph_quotes(*texts: str) -> list[Quote]:
+    """The quotes of the last of `texts`, in an article that opens with INTRO."""
+    source = article(INTRO, *texts)
+    quotes = extract_quotes(source)
+    assert_offsets_hold(quotes, source)
+    return [q for q in quotes if q.content.paragraph == len(texts)]
+
+
+def test_a_role_followed_by_a_name_in_commas_is_that_name() -> None:
+    (quote,) = last_paragraph_quotes("“The dam will hold,” the mayor, Ana Ruiz, said.")
+    assert quote.speaker == "Ana Ruiz"
+    (quote,) = last_paragraph_quotes(
+        "A lawyer for the city, Ivo Marek, said the dam was “safe for decades.”"
+    )
+    assert quote.speaker == "Ivo Marek"
+
+
+def test_a_role_after_the_name_opening_the_sentence_is_that_name() -> None:
+    # "the chief" is no earlier chief: the name it stands beside.
+    (quote,) = last_paragraph_quotes(
+        "The city's chief of police, Ivo Marek, came too.",
+        "Ana Ruiz, the chief engineer of the city -- which owns the dam -- told me, “The "
+        "dam will hold.”",
+    )
+    assert quote.speaker == "Ana Ruiz"
+
+
+def test_a_role_of_something_before_a_name_is_that_role() -> None:
+    (quote,) = last_paragraph_quotes(
+        "The mayor of Springfield, Ana Ruiz, toured the dam.",
+        "“The dam will hold,” the mayor said.",
+    )
+    assert quote.speaker == "Ana Ruiz"
