@@ -63,6 +63,9 @@ _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
 SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
     r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up"
+    # "as Smith put it (in an interview), “...”": before punctuation or a short phrase
+    # and a comma ("put it on the table" is no saying).
+    r"|(?:put|puts)\s+it(?=\s*[,.;:—–]|\s+(?:in|on|during|at)\s+[^,.“”\"]{1,40},)"
     # "Smith was quoted as saying": the whole phrase is the cue.
     r"|(?:(?:is|was|were|are|been)\s+)?quoted\s+as\s+(?:saying|telling))"
 )
@@ -164,7 +167,7 @@ AFTER_VERB_FIRST = LazyPattern(
 # Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
 _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
 AFTER_WHO_FIRST = LazyPattern(
-    rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A\s*[,;:—–]?\s*(?:as\s+)?(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
     + _NOT_RELATIVE
 )
 # The verb first, before the quotation: 'Said Smith: “...”', 'Added the senator, “...”'.

@@ -29,6 +29,8 @@ def quotes_of(text: str) -> list[Quote]:
         "“The dam will hold,” Lindqvist laughed.",
         "Said Lindqvist: “The dam will hold.”",
         "Said Lindqvist, a civil engineer by training: “The dam will hold.”",
+        "“The dam will hold,” as Lindqvist put it.",
+        "Her view was simple or, as Lindqvist put it in an interview, “The dam will hold.”",
     ],
 )
 def test_more_attribution_forms_name_the_speaker(text: str) -> None:
