@@ -64,6 +64,9 @@ _WRITING_BY = re.compile(
 # "Ana Ruiz, the mayor of Springfield, said" (the name opening the sentence before it).
 _APPOSED_AFTER = re.compile(rf"\A,\s+({_NAME_RUN.pattern}),")
 _APPOSED_BEFORE = re.compile(rf"(?:\A|[.!?][\"”’]?\s+)\s*({_NAME_RUN.pattern}),\s*\Z")
+# Two people joined by "and", each perhaps with a party and state after a comma ("Bob
+# Corker, R-Tenn., and Lindsey Graham"): whom "they" can stand for.
+_PAIR = re.compile(rf"({_NAME_RUN.pattern})(?:,[^,;“”\"]{{1,30}},)?\s+and\s+({_NAME_RUN.pattern})")
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -225,7 +228,13 @@ class SpeakerBook:
             text = head
         lowered = text.lower()
         if lowered in PRONOUNS:
-            if lowered in ("it", "they", "we", "i"):
+            if lowered == "they":
+                # Two people named in the same sentence, or opening the one before.
+                sentences = _LAST_SENTENCE.split(before)
+                return self._pair_in(sentences[-1], anywhere=True) or (
+                    self._pair_in(sentences[-2], anywhere=False) if len(sentences) > 1 else None
+                )
+            if lowered in ("it", "we", "i"):
                 return self._last_by_pronoun.get(lowered)
             # A person named earlier in the same sentence, else whoever "he"/"she" last
             # was, else the last speaker, else the last person named in the paragraph.
@@ -274,6 +283,21 @@ class SpeakerBook:
             if words and (len(words) >= 2 or words[-1] in self._full):
                 return self._full.get(words[-1], " ".join(words))
         return None
+
+    def _pair_in(self, text: str, anywhere: bool) -> str | None:
+        """The last two people joined by "and" in `text` ("A and B"), or (not `anywhere`)
+        the two the text opens with, its subject."""
+        found = None
+        for match in _PAIR.finditer(text):
+            if not anywhere and len(text[: match.start()].split()) > 1:
+                break
+            names = [_name_words(match.group(group)) for group in (1, 2)]
+            if all(
+                words and (len(words) >= 2 or words[-1] in self._full) and _looks_personal(words)
+                for words in names
+            ):
+                found = " and ".join(self._full.get(w[-1], " ".join(w)) for w in names)
+        return found
 
     def spoke(self, mention: str, speaker: str | None) -> None:
         """Remember a resolved speaker, for the pronouns and roles that follow."""

@@ -44,3 +44,16 @@ def test_a_role_of_something_before_a_name_is_that_role() -> None:
         "“The dam will hold,” the mayor said.",
     )
     assert quote.speaker == "Ana Ruiz"
+
+
+def test_they_after_two_people_joined_by_and_is_both() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Early backers such as Sen. Ana Ruiz, D-Ohio, and Ivo Marek, R-Ind., now say they "
+        "think the bill “goes too far.”"
+    )
+    assert quote.mention is not None and quote.mention.text == "they"
+    assert quote.speaker == "Ana Ruiz and Ivo Marek"
+    (quote,) = last_paragraph_quotes(
+        "Alvarez and Okafor left the meeting together. They said the dam was “weak.”"
+    )
+    assert quote.speaker == "Robert Alvarez and Helen Okafor"
