@@ -225,8 +225,21 @@ _ACCORDING_WORD = LazyPattern(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})"
 _MOST_VERBS = 8
 
 
+# An aside between dashes right before the verb: "Ana Ruiz, the city's engineer -- which
+# owns the dam -- said".
+_DASHED_ASIDE = re.compile(r"\s(?:--|—|–)\s(?:(?!--)[^—–“”\"]){1,200}?\s(?:--|—|–)\s*\Z")
+
+
 def subject_before(text: str, end: int) -> tuple[int, int] | None:
-    """The speaker mention that ends just before `end` in `text` (the verb's start)."""
+    """The speaker mention that ends just before `end` in `text` (the verb's start); an
+    aside between dashes is skipped, as one between commas is."""
+    aside = _DASHED_ASIDE.search(text, max(0, end - 260), end)
+    if aside is not None:
+        head = text[: aside.start()]
+        # The aside closes an apposition the comma opened ("Ruiz, the engineer -- ... --"):
+        # closed with a comma of its own, as the subject patterns expect.
+        comma = "," if "," in head[-160:] else ""
+        return subject_before(head + comma, len(head) + len(comma))
     window_start = max(0, end - 140)
     window = text[window_start:end]
     for pattern in _SUBJECT_AT_END:
