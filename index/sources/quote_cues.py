@@ -214,6 +214,8 @@ _SUBJECT_AT_END = tuple(
         rf"\b{_GROUP}",
     )
 )
+# "who" after a name, right before the verb: the subject, standing for that name.
+_RELATIVE_SUBJECT = LazyPattern(rf"(?<![\w’']){NAME},\s+(?P<who>who){_AUX}\s*\Z")
 # A speech verb's form followed by an auxiliary is a noun ("Health worries have dogged
 # her") or the subject of a relative clause ("what he said was"): no cue.
 _VERB_WORD = LazyPattern(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
@@ -242,6 +244,10 @@ def subject_before(text: str, end: int) -> tuple[int, int] | None:
         return subject_before(head + comma, len(head) + len(comma))
     window_start = max(0, end - 140)
     window = text[window_start:end]
+    relative = _RELATIVE_SUBJECT.search(window)
+    if relative is not None:
+        # "Pence was praised by Trump, who called him “a great man”": "who" (Trump).
+        return window_start + relative.start("who"), window_start + relative.end("who")
     for pattern in _SUBJECT_AT_END:
         match = pattern.search(window)
         if match is not None:

@@ -67,6 +67,8 @@ _APPOSED_BEFORE = re.compile(rf"(?:\A|[.!?][\"”’]?\s+)\s*({_NAME_RUN.pattern
 # Two people joined by "and", each perhaps with a party and state after a comma ("Bob
 # Corker, R-Tenn., and Lindsey Graham"): whom "they" can stand for.
 _PAIR = re.compile(rf"({_NAME_RUN.pattern})(?:,[^,;“”\"]{{1,30}},)?\s+and\s+({_NAME_RUN.pattern})")
+_RELATIVE_OF = re.compile(rf"({_NAME_RUN.pattern}),\s*\Z")
+_PLACE_BEFORE = re.compile(r"\b(?:on|in|at|from|across|near|outside|inside)\s+(?:the\s+)?\Z")
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -227,6 +229,13 @@ class SpeakerBook:
             # Federal Bureau of Prisons" is a name).
             text = head
         lowered = text.lower()
+        if lowered == "who":
+            # "Trump, who called him ...": the name the relative clause follows.
+            # Not a place ("Democrats on Capitol Hill, who"): nobody known.
+            named = _RELATIVE_OF.search(before[-120:])
+            if named is None or _PLACE_BEFORE.search(before[-120:], 0, named.start()):
+                return None
+            return self.fullest(named.group(1))
         if lowered in PRONOUNS:
             if lowered == "they":
                 # Two people named in the same sentence, or opening the one before.

@@ -57,3 +57,17 @@ def test_they_after_two_people_joined_by_and_is_both() -> None:
         "Alvarez and Okafor left the meeting together. They said the dam was “weak.”"
     )
     assert quote.speaker == "Robert Alvarez and Helen Okafor"
+
+
+def test_who_after_a_name_is_that_person() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Okafor was praised by Alvarez, who called her “the best governor we have had.”"
+    )
+    assert quote.mention is not None and quote.mention.text == "who"
+    assert quote.speaker == "Robert Alvarez"
+    # After a place, "who" is the people there: nobody the article names.
+    (quote,) = last_paragraph_quotes(
+        "The plan calms voters in Springfield, who have argued that the dam is “not safe.”"
+    )
+    assert quote.mention is not None and quote.mention.text == "who"
+    assert quote.speaker is None
