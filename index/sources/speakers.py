@@ -67,7 +67,11 @@ _APPOSED_BEFORE = re.compile(rf"(?:\A|[.!?][\"”’]?\s+)\s*({_NAME_RUN.pattern
 # Two people joined by "and", each perhaps with a party and state after a comma ("Bob
 # Corker, R-Tenn., and Lindsey Graham"): whom "they" can stand for.
 _PAIR = re.compile(rf"({_NAME_RUN.pattern})(?:,[^,;“”\"]{{1,30}},)?\s+and\s+({_NAME_RUN.pattern})")
-_RELATIVE_OF = re.compile(rf"({_NAME_RUN.pattern}),\s*\Z")
+# The name "who" follows, with a party and state if any: "Bob Corker (R-Tenn.), who",
+# "Bob Corker, R-Tenn., who".
+_RELATIVE_OF = re.compile(
+    rf"({_NAME_RUN.pattern})(?:\s*\([^()]{{1,20}}\)|,\s+[DRI]-[A-Z][\w.\-]*)?,\s*\Z"
+)
 _PLACE_BEFORE = re.compile(r"\b(?:on|in|at|from|across|near|outside|inside)\s+(?:the\s+)?\Z")
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})

@@ -65,6 +65,11 @@ def test_who_after_a_name_is_that_person() -> None:
     )
     assert quote.mention is not None and quote.mention.text == "who"
     assert quote.speaker == "Robert Alvarez"
+    for party in ("Sen. Robert Alvarez (D-Ohio),", "Alvarez, D-Ohio,"):
+        (quote,) = last_paragraph_quotes(
+            f"Okafor was praised by {party} who called her “the best governor we have had.”"
+        )
+        assert quote.speaker == "Robert Alvarez"
     # After a place, "who" is the people there: nobody the article names.
     (quote,) = last_paragraph_quotes(
         "The plan calms voters in Springfield, who have argued that the dam is “not safe.”"
