@@ -76,3 +76,21 @@ def test_who_after_a_name_is_that_person() -> None:
     )
     assert quote.mention is not None and quote.mention.text == "who"
     assert quote.speaker is None
+
+
+def test_a_namesake_keeps_the_first_name_the_mention_gives() -> None:
+    family = "Hillary Clinton spoke first. Hillary Clinton spoke again. Bill Clinton was there."
+    (quote,) = last_paragraph_quotes(family, "Former President Bill Clinton said “she will win.”")
+    assert quote.speaker == "Bill Clinton"
+    (quote,) = last_paragraph_quotes(family, "“She will win,” Mr. Clinton said.")
+    assert quote.speaker == "Bill Clinton"
+    (quote,) = last_paragraph_quotes(family, "“I will win,” Mrs. Clinton said.")
+    assert quote.speaker == "Hillary Clinton"
+
+
+def test_a_name_with_a_particle_is_whole() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Mayor Bill de Blasio visited the dam. De Blasio left early.",
+        "“The dam will hold,” the mayor said.",
+    )
+    assert quote.speaker == "Bill de Blasio"
