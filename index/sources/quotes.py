@@ -52,7 +52,7 @@ def extract_quotes(article: Article) -> list[Quote]:
         for p in article.paragraphs
         if not p.boilerplate and p.text.strip() and len(p.text) <= MAX_QUOTED_PARAGRAPH
     ]
-    book = SpeakerBook([article.title, *(p.text for p in paragraphs)])
+    book = SpeakerBook([p.text for p in paragraphs], title=article.title)
     quotes: list[Quote] = []
     previous: Paragraph | None = None
     for paragraph in paragraphs:

@@ -70,6 +70,8 @@ _RELATIVE_OF = re.compile(
 )
 _PLACE_BEFORE = re.compile(r"\b(?:on|in|at|from|across|near|outside|inside)\s+(?:the\s+)?\Z")
 _HONORIFIC_START = re.compile(r"(Mr|Mrs|Ms|Miss)\.?\s")
+# A word in small letters in running text (not in an address: "huffpost.com/clinton").
+_COMMON_WORD = re.compile(r"(?<![\w/.@#\-])[a-z]{2,}(?![\w/@\-]|\.\w)")
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -83,7 +85,10 @@ _LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 class SpeakerBook:
     """The people of one article and the state needed to resolve mentions in order."""
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], title: str = "") -> None:
+        """Read the names of `texts` (the paragraphs) and of the article's `title`."""
+        paragraphs = texts
+        texts = [title, *texts] if title else texts
         self._full: dict[str, str] = {}
         """Last word of a name -> the fullest name ending with it."""
         self._roles: dict[str, str] = {}
@@ -104,6 +109,9 @@ class SpeakerBook:
             if known is None or (count, len(name)) > (self._seen[known], len(known)):
                 self._full[last] = name
         self._gender = genders(texts, {**{name: name for name in self._seen}, **self._full})
+        self._common = {word for text in paragraphs for word in _COMMON_WORD.findall(text)}
+        """Words the article writes in small letters: "Patriot Coal" holds one (coal). Not
+        the title's, which may be made of a file name ("nyt obama on climate")."""
 
     def _read_names(self, text: str) -> None:
         for match in NAME_RUN.finditer(text):
@@ -298,8 +306,15 @@ class SpeakerBook:
 
     def _fitting(self, name: str | None, pronoun: str) -> str | None:
         """`name` if the pronoun can refer to that person, else None."""
-        if name is None or not fits(self._gender.get(name), pronoun):
+        gender = self._gender.get(name) if name is not None else None
+        if name is None or not fits(gender, pronoun):
             return None
+        if gender is None and pronoun in ("he", "she"):
+            # Nothing says it is a person, and a word of it is a common word of the
+            # article's ("Patriot Coal", "Eastern District", "Would I"): no he or she.
+            words = name.split()
+            if words[0].lower() in self._common or words[-1].lower() in self._common:
+                return None
         return name
 
     def _last_fitting(self, names: list[str], pronoun: str) -> str | None:

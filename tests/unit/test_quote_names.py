@@ -94,3 +94,14 @@ def test_a_name_with_a_particle_is_whole() -> None:
         "“The dam will hold,” the mayor said.",
     )
     assert quote.speaker == "Bill de Blasio"
+
+
+def test_he_is_no_company_whose_name_is_made_of_common_words() -> None:
+    # "Patriot Coal" holds a word the article writes small ("coal"), and nothing says it
+    # is a man: "he" goes back to the miner.
+    (quote,) = last_paragraph_quotes(
+        "Tom Clarke, a miner, showed us the pit.",
+        "The mine belongs to Patriot Coal, which sells coal to the plant. “We will keep "
+        "digging,” he said.",
+    )
+    assert quote.speaker == "Tom Clarke"
