@@ -14,8 +14,10 @@ from index.sources.quote_cues import _CAP, _TITLE, FUNCTION_WORDS
 # spaces took minutes).
 # A word of three small letters and a full stop ends a sentence ("... of Trump. Meanwhile
 # Trump ..." is no name "Trump Meanwhile Trump"), but for a title's abbreviation.
+# So do two capitals and a full stop ("World War II. Trump").
 _NOT_AFTER_SENTENCE = (
-    r"(?:(?<![a-z]{3}\.)|(?<=Prof\.)|(?<=Capt\.)|(?<=Pres\.)|(?<=Sens\.)|(?<=Reps\.))"
+    r"(?:(?<![a-z]{3}\.)(?<![A-Z]{2}\.)"
+    r"|(?<=Prof\.)|(?<=Capt\.)|(?<=Pres\.)|(?<=Sens\.)|(?<=Reps\.))"
 )
 NAME_RUN = re.compile(
     rf"{_CAP}(?:{_NOT_AFTER_SENTENCE}\s+(?:(?:de|van|von|bin|al|da|del|la|le)\s+)?{_CAP})*"

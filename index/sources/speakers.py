@@ -10,6 +10,14 @@ from __future__ import annotations
 
 import re
 
+from index.sources.antecedents import (
+    PERSON_TITLES,
+    common_words,
+    split_sentences,
+    subject_part,
+    title_case,
+    unquoted,
+)
 from index.sources.genders import fits, genders
 from index.sources.name_runs import (
     NAME_RUN,
@@ -70,8 +78,6 @@ _RELATIVE_OF = re.compile(
 )
 _PLACE_BEFORE = re.compile(r"\b(?:on|in|at|from|across|near|outside|inside)\s+(?:the\s+)?\Z")
 _HONORIFIC_START = re.compile(r"(Mr|Mrs|Ms|Miss)\.?\s")
-# A word in small letters in running text (not in an address: "huffpost.com/clinton").
-_COMMON_WORD = re.compile(r"(?<![\w/.@#\-])[a-z]{2,}(?![\w/@\-]|\.\w)")
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -79,7 +85,6 @@ _POSSESSOR = re.compile(r"\A(?:the\s+)?(.+?)[’']s\s")
 _DETERMINER_START = re.compile(r"(?:The|A|An|His|Her|Their|Its|Our|One|Another)\s")
 _ROLE_OF = re.compile(rf"\s+{PREPOSITION}\s+")
 _OF_FOR = re.compile(r"\s+(?:of|for)\s+")
-_LAST_SENTENCE = re.compile(r"[.!?][\"”’]?\s+")
 
 
 class SpeakerBook:
@@ -99,7 +104,13 @@ class SpeakerBook:
         self._people: list[str] = []
         """Speakers and people named (last of each paragraph), in reading order."""
         self._seen: dict[str, int] = {}
+        self._previous = ""
+        """The paragraph read last."""
+        self._titled: set[str] = set()
+        """Surnames seen after a title only ("Mr. Obama")."""
         for text in texts:
+            if text is title and title_case(title):
+                continue  # "Retired General Reveals Experience Of Serving Under Obama"
             self._read_names(text)
         # The fullest name is the most used one ending with that word, then the longest:
         # "Hillary Clinton", not the one-off "Crooked Hillary Clinton".
@@ -108,14 +119,25 @@ class SpeakerBook:
             known = self._full.get(last)
             if known is None or (count, len(name)) > (self._seen[known], len(known)):
                 self._full[last] = name
+        for surname in self._titled - self._full.keys():
+            self._full[surname] = surname
         self._gender = genders(texts, {**{name: name for name in self._seen}, **self._full})
-        self._common = {word for text in paragraphs for word in _COMMON_WORD.findall(text)}
+        self._common = common_words(paragraphs)
         """Words the article writes in small letters: "Patriot Coal" holds one (coal). Not
         the title's, which may be made of a file name ("nyt obama on climate")."""
 
     def _read_names(self, text: str) -> None:
         for match in NAME_RUN.finditer(text):
             words = name_words(match.group())
+            run = match.group().split()
+            if (
+                len(words) == 1
+                and len(run) >= 2
+                and run[-2].rstrip(".") in PERSON_TITLES
+                and not TITLE_ONLY.match(words[0])
+            ):
+                # "Mr. Obama", "President Obama": a surname a title shows to be a person's.
+                self._titled.add(words[0])
             if len(words) < 2 or not all(w[:1].isupper() or w in PARTICLES for w in words):
                 continue
             if not looks_personal(words):
@@ -218,7 +240,7 @@ class SpeakerBook:
         if lowered in PRONOUNS:
             if lowered == "they":
                 # Two people named in the same sentence, or opening the one before.
-                sentences = _LAST_SENTENCE.split(before)
+                sentences = split_sentences(before)
                 return self._pair_in(sentences[-1], anywhere=True) or (
                     self._pair_in(sentences[-2], anywhere=False) if len(sentences) > 1 else None
                 )
@@ -228,10 +250,14 @@ class SpeakerBook:
             # was, else the last speaker, else the last person named in the paragraph.
             # Someone the article shows to be of the other sex is skipped ("he" is not
             # Hillary Clinton).
-            sentences = _LAST_SENTENCE.split(before)
+            sentences = split_sentences(before)
+            if len(sentences) == 1:
+                # The paragraph's first sentence: the one before is the last of the
+                # paragraph before ("Kaine disagreed." + "“...,” he said.").
+                sentences = [split_sentences(self._previous.rstrip())[-1], *sentences]
             return (
                 self._last_name_in(sentences[-1], lowered)
-                or (self._first_name_in(sentences[-2], lowered) if len(sentences) > 1 else None)
+                or self._first_name_in(sentences[-2], lowered)
                 or self._fitting(self._last_by_pronoun.get(lowered), lowered)
                 or self._last_fitting(self._speakers, lowered)
                 or self._last_name_in(before, lowered)
@@ -298,7 +324,9 @@ class SpeakerBook:
             self._last_by_pronoun[lowered] = speaker
 
     def saw_person(self, text: str) -> None:
-        """Note the people named in `text` (for a pronoun with no speaker yet)."""
+        """Note the people named in `text` (for a pronoun with no speaker yet), the
+        paragraph just read."""
+        self._previous = text
         for match in NAME_RUN.finditer(text):
             words = name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and looks_personal(words):
@@ -326,6 +354,8 @@ class SpeakerBook:
     def _first_name_in(self, text: str, pronoun: str = "") -> str | None:
         """The first person named in `text` (its subject, as a rule) whom `pronoun` can
         refer to, if any."""
+        text = unquoted(text)
+        text = subject_part(text)
         for match in NAME_RUN.finditer(text):
             words = name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and looks_personal(words):
@@ -338,7 +368,7 @@ class SpeakerBook:
         """The last person named in `text` (a full name, or a surname the article has)
         whom `pronoun` can refer to."""
         last = None
-        for match in NAME_RUN.finditer(text):
+        for match in NAME_RUN.finditer(unquoted(text)):
             words = name_words(match.group())
             if words and (len(words) >= 2 or words[-1] in self._full) and looks_personal(words):
                 last = self._fitting(self._full.get(words[-1], " ".join(words)), pronoun) or last

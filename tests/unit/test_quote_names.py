@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from quote_support import article, assert_offsets_hold
 
-from index.models import Quote
+from index.models import Article, Paragraph, Quote
 from index.sources.quotes import extract_quotes
 
 INTRO = "Senator Robert Alvarez and Governor Helen Okafor met in Springfield on Monday."
@@ -105,3 +105,52 @@ def test_he_is_no_company_whose_name_is_made_of_common_words() -> None:
         "digging,” he said.",
     )
     assert quote.speaker == "Tom Clarke"
+
+
+def test_he_opening_a_paragraph_is_the_subject_of_the_sentence_before() -> None:
+    (quote,) = last_paragraph_quotes(
+        "“The dam will hold,” Alvarez said.",
+        "Ivo Marek, the city engineer, disagreed.",
+        "“It will not,” he said.",
+    )
+    assert quote.speaker == "Ivo Marek"
+
+
+def test_a_title_s_full_stop_ends_no_sentence() -> None:
+    # "Mr." does not end the sentence: its subject is Ana Ruiz, not Marek.
+    (quote,) = last_paragraph_quotes(
+        "Ivo Marek runs the dam.",
+        "Ana Ruiz met Mr. Marek's staff on Monday. “It went well,” she said.",
+    )
+    assert quote.speaker == "Ana Ruiz"
+
+
+def test_the_subject_follows_an_opening_phrase() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Ivo Marek runs the dam.",
+        "In an interview with Rusty Humphries, Marek made his case. “The dam will hold,” he said.",
+    )
+    assert quote.speaker == "Ivo Marek"
+
+
+def test_someone_named_inside_a_quotation_does_not_say_it() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Ivo Marek spoke next.", "“Alvarez is wrong about the dam,” he said."
+    )
+    assert quote.speaker == "Ivo Marek"
+
+
+def test_a_surname_after_a_title_is_a_person() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Mr. Marek inspected the dam on Monday. “It will hold,” he said."
+    )
+    assert quote.speaker == "Marek"
+
+
+def test_no_name_runs_over_the_end_of_a_sentence_or_a_headline() -> None:
+    (quote,) = last_paragraph_quotes("He fought in World War II. Alvarez said the dam “will hold.”")
+    assert quote.speaker == "Robert Alvarez"
+    paragraphs = (Paragraph(0, INTRO, False), Paragraph(1, "“It will hold,” Alvarez said.", False))
+    headline = "Retired Engineer Reveals Troubling Experience Of Working Under Alvarez"
+    (quote,) = extract_quotes(Article("a.txt", "/tmp/a.txt", headline, paragraphs))
+    assert quote.speaker == "Robert Alvarez"
