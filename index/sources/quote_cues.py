@@ -184,6 +184,15 @@ AFTER_GAP = LazyPattern(
     rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
     r"\b"
 )
+# Someone's words named as a noun, before a quotation or its "that" clause: "Trump’s remark
+# that Clinton “should be in jail”", "Clinton’s response was swift:".
+POSSESSOR_WORDS = LazyPattern(
+    rf"(?<![\w’'])(?P<who>{NAME})[’']s\s+(?:[a-z][\w\-]*\s+){{0,2}}?"
+    r"(?P<cue>remarks?|comments?|claims?|assertions?|statements?|words|response|reply|answer|"
+    r"message|promise|pledge|vow|warning|argument|insistence|suggestion|description|"
+    r"characterization|tweets?|verdict|retort|charge|accusation)\b"
+    r"(?P<rest>\s+that\s+[^“”\"]*|(?:\s+(?:to|was|is)\b[^“”\":.]{0,40})?\s*:\s*)\Z"
+)
 # A participle that reports what the sentence's subject said: ', saying his "..."'.
 PARTICIPLE_CUE = re.compile(
     r",\s+(?:and\s+)?(?P<cue>saying|adding|noting|arguing|calling|explaining|insisting|"

@@ -28,7 +28,7 @@ from index.sources.quote_runs import (
     last_of,
     stands_alone,
 )
-from index.sources.reported_speech import Found, clause_end, conjuncts, indirect
+from index.sources.reported_speech import Found, clause_end, conjuncts, indirect, possessor_words
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
@@ -195,9 +195,13 @@ def _attribute(
             end = after_start + trail.end("gap")
     if trail is None:
         if not embedded:
-            return _after_colon(text, marks, index, before, sentence_start)
-        return _trailing_cue(text, marks, index, sentence_start, sentence_end) or _subject_uses(
-            text, marks, index, before, sentence_start, sentence_end
+            return _after_colon(text, marks, index, before, sentence_start) or possessor_words(
+                text, marks, index, before, sentence_start, sentence_end
+            )
+        return (
+            _trailing_cue(text, marks, index, sentence_start, sentence_end)
+            or _subject_uses(text, marks, index, before, sentence_start, sentence_end)
+            or possessor_words(text, marks, index, before, sentence_start, sentence_end)
         )
     if is_title(text, mark):
         # 'In his book, “Make Your Kid a Millionaire,” X wrote ...': a title or a nickname

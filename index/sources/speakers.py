@@ -78,6 +78,12 @@ _RELATIVE_OF = re.compile(
 )
 _PLACE_BEFORE = re.compile(r"\b(?:on|in|at|from|across|near|outside|inside)\s+(?:the\s+)?\Z")
 _HONORIFIC_START = re.compile(r"(Mr|Mrs|Ms|Miss)\.?\s")
+# Nouns for what someone said: "Clinton’s response" speaks for Clinton.
+_UTTERANCES = frozenset(
+    """remark remarks comment comments claim claims assertion assertions statement statements
+    words response reply answer message promise pledge vow warning argument insistence
+    suggestion description characterization tweet tweets verdict retort charge accusation""".split()
+)
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -276,10 +282,13 @@ class SpeakerBook:
         if apposed is not None:
             return apposed
         role_words = _LOWER_WORD.findall(text.rsplit("’s ", 1)[-1].rsplit("'s ", 1)[-1])
+        owner = _POSSESSOR.match(text)
+        if owner is not None and role_words and role_words[-1] in _UTTERANCES:
+            # "Clinton’s response", "Trump’s remark": their words are theirs.
+            return self.fullest(owner.group(1))
         for word in reversed(role_words):
             if word in self._roles:
                 return self._roles[word]
-        owner = _POSSESSOR.match(text)
         if owner is not None and self._last_speaker is not None:
             # "Putin's spokesman" is not Putin: an unknown role of someone named is nobody
             # known, rather than that someone.

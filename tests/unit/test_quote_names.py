@@ -154,3 +154,14 @@ def test_no_name_runs_over_the_end_of_a_sentence_or_a_headline() -> None:
     headline = "Retired Engineer Reveals Troubling Experience Of Working Under Alvarez"
     (quote,) = extract_quotes(Article("a.txt", "/tmp/a.txt", headline, paragraphs))
     assert quote.speaker == "Robert Alvarez"
+
+
+def test_someone_s_words_named_as_a_noun_are_theirs() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Okafor’s remark that Alvarez “should resign” drew criticism on Tuesday."
+    )
+    assert quote.content.text.startswith("Alvarez “should resign”")
+    assert quote.speaker == "Helen Okafor"
+    (quote,) = last_paragraph_quotes("Okafor’s response was swift: “The dam will hold.”")
+    assert quote.content.text == "The dam will hold."
+    assert quote.speaker == "Helen Okafor"
