@@ -63,8 +63,17 @@ _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
 SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
     r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up"
-    # "as Smith put it (in an interview), “...”": before punctuation or a short phrase
-    # and a comma ("put it on the table" is no saying).
+    # What a poll or a study finds, it reports ("the poll found that ...").
+    r"|(?:"
+    + "|".join(
+        rf"(?<=\b{word}\s)"
+        for noun in "poll polls survey surveys study studies report reports analysis data "
+        "research findings records documents audit review".split()
+        for word in (noun, noun.capitalize())
+    )
+    + r")(?:found|finds|showed|shows)\b"
+    # "as Smith put it (in an interview), “...”": before punctuation or a short phrase and
+    # a comma ("put it on the table" is no saying).
     r"|(?:put|puts)\s+it(?=\s*[,.;:—–]|\s+(?:in|on|during|at)\s+[^,.“”\"]{1,40},)"
     # "Smith was quoted as saying": the whole phrase is the cue.
     r"|(?:(?:is|was|were|are|been)\s+)?quoted\s+as\s+(?:saying|telling))"
@@ -236,8 +245,7 @@ _ACCORDING_WORD = LazyPattern(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})"
 _MOST_VERBS = 8
 
 
-# An aside between dashes right before the verb: "Ana Ruiz, the city's engineer -- which
-# owns the dam -- said".
+# An aside between dashes right before the verb ("Ruiz, an engineer -- who ... -- said").
 _DASHED_ASIDE = re.compile(r"\s(?:--|—|–)\s(?:(?!--)[^—–“”\"]){1,200}?\s(?:--|—|–)\s*\Z")
 
 

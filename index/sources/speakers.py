@@ -84,6 +84,11 @@ _UTTERANCES = frozenset(
     words response reply answer message promise pledge vow warning argument insistence
     suggestion description characterization tweet tweets verdict retort charge accusation""".split()
 )
+_WRITING_OF = re.compile(
+    r"(?:[Tt]he|[Aa]n?|[Aa]nother)\s+(?:[a-z][\w\-]*\s+)?((?:[A-Z][\w./&’'\-]*\s+){1,4})"
+    r"(?:[a-z][\w\-]*\s+)?(?:poll|survey|study|report|analysis|ad|video|statement|letter|"
+    r"memo|editorial|article|story|investigation|review|audit)s?\Z"
+)
 _SHARE_START = re.compile(r"\d[\d.,]*\s*(?:percent|per\s+cent|%)")
 _PRONOUN_MALE = frozenset({"he"})
 _PRONOUN_FEMALE = frozenset({"she"})
@@ -230,6 +235,10 @@ class SpeakerBook:
         if writing is not None:
             # "a statement from the White House" speaks for the White House.
             return self.fullest(writing.group(1))
+        made_by = _WRITING_OF.match(text)
+        if made_by is not None:
+            # "A Bloomberg poll", "the Reuters analysis": the writing speaks for its maker.
+            return self.fullest(made_by.group(1))
         role = (head.split() or [""])[-1][:1].islower()
         if role and (text[:1].islower() or _DETERMINER_START.match(text)):
             # "a professor at Harvard University": the role, not what it is of (but "the

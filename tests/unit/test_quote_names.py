@@ -165,3 +165,16 @@ def test_someone_s_words_named_as_a_noun_are_theirs() -> None:
     (quote,) = last_paragraph_quotes("Okafor’s response was swift: “The dam will hold.”")
     assert quote.content.text == "The dam will hold."
     assert quote.speaker == "Helen Okafor"
+
+
+def test_a_poll_reports_what_it_found_for_its_maker() -> None:
+    (quote,) = last_paragraph_quotes(
+        "A Springfield Herald poll found that most residents think the dam is safe."
+    )
+    assert quote.mention is not None and quote.mention.text == "A Springfield Herald poll"
+    assert quote.speaker == "Springfield Herald"
+    # Someone inside what a poll showed is not its source.
+    (quote,) = last_paragraph_quotes(
+        "Polls showed that few residents thought of the dam as a risk worth a new tax."
+    )
+    assert quote.mention is not None and quote.mention.text == "Polls"
