@@ -200,7 +200,7 @@ POSSESSOR_WORDS = LazyPattern(
     r"(?P<cue>remarks?|comments?|claims?|assertions?|statements?|words|response|reply|answer|"
     r"message|promise|pledge|vow|warning|argument|insistence|suggestion|description|"
     r"characterization|tweets?|verdict|retort|charge|accusation)\b"
-    r"(?P<rest>\s+that\s+[^“”\"]*|(?:\s+(?:to|was|is)\b[^“”\":.]{0,40})?\s*:\s*)\Z"
+    r"(?P<rest>\s+(?:that|of)\s+[^“”\"]*|(?:\s+(?:to|was|is)\b[^“”\":.]{0,40})?\s*:\s*)\Z"
 )
 # A participle that reports what the sentence's subject said: ', saying his "..."'.
 PARTICIPLE_CUE = re.compile(

@@ -138,10 +138,13 @@ def possessor_words(
     mark = marks[index]
     if match.group("rest").rstrip().endswith(":"):
         return [Found(mark.start, mark.end, True, cue, who)], index + 1
-    that = match.group("rest").index("that") + len("that ")
+    rest = match.group("rest")
+    that = len(rest) - len(rest.lstrip()) + len(rest.split()[0]) + 1
     clause_start = sentence_start + match.start("rest") + that
     following = index + 1
     while following < len(marks) and marks[following].start < sentence_end:
         following += 1
-    end = max(clause_end(text, sentence_end), marks[following - 1].end)
+    # The clause ends with its last quotation ('... “should be in jail” drew criticism').
+    last = marks[following - 1]
+    end = last.end + last.width if last.closed else clause_end(text, sentence_end)
     return [Found(clause_start, end, True, cue, who)], following

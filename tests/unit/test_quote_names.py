@@ -160,7 +160,12 @@ def test_someone_s_words_named_as_a_noun_are_theirs() -> None:
     (quote,) = last_paragraph_quotes(
         "Okafor’s remark that Alvarez “should resign” drew criticism on Tuesday."
     )
-    assert quote.content.text.startswith("Alvarez “should resign”")
+    assert quote.content.text == "Alvarez “should resign”"
+    assert quote.speaker == "Helen Okafor"
+    # Inside what someone else's verb reports, still theirs.
+    (quote,) = last_paragraph_quotes(
+        "Alvarez responded to Okafor’s claim that the dam is “perfectly safe.”"
+    )
     assert quote.speaker == "Helen Okafor"
     (quote,) = last_paragraph_quotes("Okafor’s response was swift: “The dam will hold.”")
     assert quote.content.text == "The dam will hold."
