@@ -35,11 +35,21 @@ def unquoted(text: str) -> str:
 _LONG_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}")
 
 
-def title_case(title: str) -> bool:
-    """Whether a headline is in Title Case (every word of four letters or more
-    capitalised, three at least): its capitalised runs are no names."""
-    words = _LONG_WORD.findall(title)
-    return len(words) >= 3 and all(word[:1].isupper() for word in words)
+def headline(text: str) -> bool:
+    """Whether `text` is a headline in Title Case: every word of four letters or more
+    capitalised, and a small word too ("Retired General Reveals Experience Of Serving Under
+    Obama"). Its capitalised runs are no names."""
+    words = _LONG_WORD.findall(text)
+    if len(words) < 3 or not all(word[:1].isupper() for word in words):
+        return False
+    return any(word in _HEADLINE_SMALL_WORDS for word in _WORD.findall(text)[1:])
+
+
+_WORD = re.compile(r"[^\W\d_][\w’'\-]*")
+_HEADLINE_SMALL_WORDS = frozenset(
+    """Of To In On For With Under About From After Over Into And The A An Is Are Says Will
+    Than That By As At Up Out Not Be""".split()
+)
 
 
 # Titles that show the surname after them to be a person's ("Mr. Obama", "President Obama").

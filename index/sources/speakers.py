@@ -13,9 +13,9 @@ import re
 from index.sources.antecedents import (
     PERSON_TITLES,
     common_words,
+    headline,
     split_sentences,
     subject_part,
-    title_case,
     unquoted,
 )
 from index.sources.genders import fits, genders
@@ -119,9 +119,13 @@ class SpeakerBook:
         """The paragraph read last."""
         self._titled: set[str] = set()
         """Surnames seen after a title only ("Mr. Obama")."""
+        self._common = common_words(paragraphs)
+        """Words the article writes in small letters: "Patriot Coal" holds one (coal). Not
+        the title's, which may be made of a file name ("nyt obama on climate")."""
         for text in texts:
-            if text is title and title_case(title):
-                continue  # "Retired General Reveals Experience Of Serving Under Obama"
+            if len(text) < 200 and headline(text):
+                # A headline: "Retired General Reveals Experience Of Serving Under Obama".
+                continue
             self._read_names(text)
         # The fullest name is the most used one ending with that word, then the longest:
         # "Hillary Clinton", not the one-off "Crooked Hillary Clinton".
@@ -133,9 +137,6 @@ class SpeakerBook:
         for surname in self._titled - self._full.keys():
             self._full[surname] = surname
         self._gender = genders(texts, {**{name: name for name in self._seen}, **self._full})
-        self._common = common_words(paragraphs)
-        """Words the article writes in small letters: "Patriot Coal" holds one (coal). Not
-        the title's, which may be made of a file name ("nyt obama on climate")."""
 
     def _read_names(self, text: str) -> None:
         for match in NAME_RUN.finditer(text):
@@ -255,7 +256,7 @@ class SpeakerBook:
         if lowered in PRONOUNS:
             if lowered == "they":
                 # Two people named in the same sentence, or opening the one before.
-                sentences = split_sentences(before)
+                sentences = split_sentences(unquoted(before))
                 return self._pair_in(sentences[-1], anywhere=True) or (
                     self._pair_in(sentences[-2], anywhere=False) if len(sentences) > 1 else None
                 )
@@ -320,6 +321,7 @@ class SpeakerBook:
         """The last two people joined by "and" in `text` ("A and B"), or (not `anywhere`)
         the two the text opens with, its subject."""
         found = None
+        text = text if anywhere else subject_part(text)
         for match in _PAIR.finditer(text):
             if not anywhere and len(text[: match.start()].split()) > 1:
                 break

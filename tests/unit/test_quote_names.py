@@ -183,3 +183,19 @@ def test_a_poll_reports_what_it_found_for_its_maker() -> None:
         "Polls showed that few residents thought of the dam as a risk worth a new tax."
     )
     assert quote.mention is not None and quote.mention.text == "Polls"
+
+
+def test_they_after_a_pair_opening_the_sentence_before_past_an_opening_clause() -> None:
+    (quote,) = last_paragraph_quotes(
+        "When the dam leaked, Alvarez and Okafor blamed the engineers. They said the "
+        "repairs were “long overdue.”"
+    )
+    assert quote.speaker == "Robert Alvarez and Helen Okafor"
+
+
+def test_a_headline_paragraph_gives_no_names() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Troubled Engineer Reveals Alarming Report About Alvarez",
+        "“The dam will hold,” Alvarez said.",
+    )
+    assert quote.speaker == "Robert Alvarez"
