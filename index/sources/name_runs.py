@@ -1,6 +1,7 @@
 """Names as an article writes them: runs of capitalised words ("Sen. Ana Ruiz", "Bill de
 Blasio"), the words of the name without titles and possessives, and whether a run reads as
-a person rather than a place or an organisation. Part of `index.sources.speakers`.
+a person rather than a place or an organisation; the roles written beside names. Part of
+`index.sources.speakers`.
 """
 
 from __future__ import annotations
@@ -97,3 +98,33 @@ def trailing_name(words: list[str]) -> list[str]:
 def looks_personal(words: list[str]) -> bool:
     """Whether no word of a name makes it a place or an organisation."""
     return not any(word in _NOT_PERSONAL for word in words)
+
+
+# The role right before a name, or before a comma and the name ("campaign manager,
+# Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
+ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\.?,?\s+\Z")
+# A role with what it is of, then a comma and the name: "The mayor of Springfield, Ana
+# Ruiz" (the role is "mayor", not "Springfield").
+ROLE_OF_BEFORE_NAME = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w\-]*\s+){0,2}?([a-z][\w\-]+)\s+(?:of|for|at)\s+"
+    r"[^,.;:“”\"]{1,40},\s+\Z"
+)
+ABBREVIATED_ROLES = {
+    "sen": "senator",
+    "rep": "representative",
+    "gov": "governor",
+    "gen": "general",
+    "pres": "president",
+    "prof": "professor",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "adm": "admiral",
+    "capt": "captain",
+    "sgt": "sergeant",
+}
+ROLE_AFTER_NAME = re.compile(
+    r"\A,\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
+)
+# The capitalised word that qualifies a role: "Democratic (presidential) nominee".
+QUALIFIER = re.compile(r"\b([A-Z][A-Za-z]+)\s+(?:[a-z][\w\-]*\s+)?\Z")
+QUALIFIER_IN_MENTION = re.compile(r"(?<!\A)\b([A-Z][A-Za-z]+)\b")

@@ -20,9 +20,15 @@ from index.sources.antecedents import (
 )
 from index.sources.genders import fits, genders
 from index.sources.name_runs import (
+    ABBREVIATED_ROLES,
     NAME_RUN,
     PARENTHESES,
     PARTICLES,
+    QUALIFIER,
+    QUALIFIER_IN_MENTION,
+    ROLE_AFTER_NAME,
+    ROLE_BEFORE_NAME,
+    ROLE_OF_BEFORE_NAME,
     TITLE_ONLY,
     last_title,
     looks_personal,
@@ -31,31 +37,6 @@ from index.sources.name_runs import (
 )
 from index.sources.quote_cues import PREPOSITION, PRONOUNS
 
-# The role right before a name, or before a comma and the name ("campaign manager,
-# Kellyanne Conway"); a title's abbreviation stands for its word ("Sen." -> senator).
-_ROLE_BEFORE_NAME = re.compile(r"([a-z][\w\-]+|[A-Z][a-z]+)\.?,?\s+\Z")
-# A role with what it is of, then a comma and the name: "The mayor of Springfield, Ana
-# Ruiz" (the role is "mayor", not "Springfield").
-_ROLE_OF_BEFORE_NAME = re.compile(
-    r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w\-]*\s+){0,2}?([a-z][\w\-]+)\s+(?:of|for|at)\s+"
-    r"[^,.;:“”\"]{1,40},\s+\Z"
-)
-_ABBREVIATED_ROLES = {
-    "sen": "senator",
-    "rep": "representative",
-    "gov": "governor",
-    "gen": "general",
-    "pres": "president",
-    "prof": "professor",
-    "lt": "lieutenant",
-    "col": "colonel",
-    "adm": "admiral",
-    "capt": "captain",
-    "sgt": "sergeant",
-}
-_ROLE_AFTER_NAME = re.compile(
-    r"\A,\s+(?:(?:the|a|an|his|her)\s+)?(?:[\w’'\-\.]+\s+){0,5}?([a-z][\w\-]+)(?=[,.]|\s+(?:of|for|at|to|who|in)\b)"
-)
 _LOWER_WORD = re.compile(r"[a-z][\w\-]+")
 # A writing of an organisation or a person: what it says, they say.
 _WRITING_BY = re.compile(
@@ -117,6 +98,8 @@ class SpeakerBook:
         self._seen: dict[str, int] = {}
         self._previous = ""
         """The paragraph read last."""
+        self._qualified: dict[tuple[str, str], str] = {}
+        """(Qualifier, role) -> the name it introduced: ("democratic", "nominee")."""
         self._titled: set[str] = set()
         """Surnames seen after a title only ("Mr. Obama")."""
         self._common = common_words(paragraphs)
@@ -164,13 +147,17 @@ class SpeakerBook:
             title = last_title(match.group().split(), len(words))
             if title is not None:
                 before = f"{before} {title} "
-            role = _ROLE_OF_BEFORE_NAME.search(
+            role = ROLE_OF_BEFORE_NAME.search(
                 text[max(0, match.start() - 80) : match.start()]
-            ) or _ROLE_BEFORE_NAME.search(before)
+            ) or ROLE_BEFORE_NAME.search(before)
             if role:
                 word = role.group(1).lower()
-                self._roles.setdefault(_ABBREVIATED_ROLES.get(word, word), name)
-            after = _ROLE_AFTER_NAME.match(text[match.end() : match.end() + 120])
+                self._roles.setdefault(ABBREVIATED_ROLES.get(word, word), name)
+                # "Democratic presidential nominee Hillary Clinton": the Democratic nominee.
+                qualified = QUALIFIER.search(before[: len(before) - len(role.group())])
+                if qualified is not None:
+                    self._qualified.setdefault((qualified.group(1).lower(), word), name)
+            after = ROLE_AFTER_NAME.match(text[match.end() : match.end() + 120])
             if after:
                 self._roles.setdefault(after.group(1).lower(), name)
 
@@ -296,7 +283,14 @@ class SpeakerBook:
         if owner is not None and role_words and role_words[-1] in _UTTERANCES:
             # "Clinton’s response", "Trump’s remark": their words are theirs.
             return self.fullest(owner.group(1))
+        qualifiers = {q.lower() for q in QUALIFIER_IN_MENTION.findall(text)}
         for word in reversed(role_words):
+            of_role = {q: n for (q, held), n in self._qualified.items() if held == word}
+            named = [of_role[q] for q in qualifiers if q in of_role]
+            if named:
+                return named[0]
+            if qualifiers and of_role:
+                return None  # "the Democratic nominee" when only a Republican one is known
             if word in self._roles:
                 return self._roles[word]
         if owner is not None and self._last_speaker is not None:

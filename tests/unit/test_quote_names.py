@@ -199,3 +199,17 @@ def test_a_headline_paragraph_gives_no_names() -> None:
         "“The dam will hold,” Alvarez said.",
     )
     assert quote.speaker == "Robert Alvarez"
+
+
+def test_a_qualified_role_is_the_one_it_qualifies() -> None:
+    (quote,) = last_paragraph_quotes(
+        "Republican nominee Ivo Marek and Democratic nominee Ana Ruiz met on Monday.",
+        "“The dam will hold,” the Democratic nominee said.",
+    )
+    assert quote.speaker == "Ana Ruiz"
+    # Not the Republican nominee when no Green one is known.
+    (quote,) = last_paragraph_quotes(
+        "Republican nominee Ivo Marek spoke on Monday.",
+        "“The dam will hold,” the Green nominee said.",
+    )
+    assert quote.speaker is None
