@@ -286,9 +286,9 @@ class SpeakerBook:
         qualifiers = {q.lower() for q in QUALIFIER_IN_MENTION.findall(text)}
         for word in reversed(role_words):
             of_role = {q: n for (q, held), n in self._qualified.items() if held == word}
-            named = [of_role[q] for q in qualifiers if q in of_role]
-            if named:
-                return named[0]
+            holders = [of_role[q] for q in qualifiers if q in of_role]
+            if holders:
+                return holders[0]
             if qualifiers and of_role:
                 return None  # "the Democratic nominee" when only a Republican one is known
             if word in self._roles:
