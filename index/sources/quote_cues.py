@@ -64,7 +64,7 @@ SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
     r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up"
     # What a poll or a study finds, it reports ("the poll found that ...").
-    r"|(?:"
+    r"|(?=(?:found|finds|showed|shows)\b)(?:"
     + "|".join(
         rf"(?<=\b{word}\s)"
         for noun in "poll polls survey surveys study studies report reports analysis data "
@@ -193,8 +193,7 @@ AFTER_GAP = LazyPattern(
     rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
     r"\b"
 )
-# Someone's words named as a noun, before a quotation or its "that" clause: "Trump’s remark
-# that Clinton “should be in jail”", "Clinton’s response was swift:".
+# Someone's words named as a noun: "Trump’s remark that ...", "Clinton’s response was swift:".
 POSSESSOR_WORDS = LazyPattern(
     rf"(?<![\w’'])(?P<who>{NAME})[’']s\s+(?:[a-z][\w\-]*\s+){{0,2}}?"
     r"(?P<cue>remarks?|comments?|claims?|assertions?|statements?|words|response|reply|answer|"
@@ -245,14 +244,15 @@ _ACCORDING_WORD = LazyPattern(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})"
 _MOST_VERBS = 8
 
 
-# An aside between dashes right before the verb ("Ruiz, an engineer -- who ... -- said").
+# An aside between dashes before the verb ("Ruiz, an engineer -- who ... -- said").
 _DASHED_ASIDE = re.compile(r"\s(?:--|—|–)\s(?:(?!--)[^—–“”\"]){1,200}?\s(?:--|—|–)\s*\Z")
 
 
 def subject_before(text: str, end: int) -> tuple[int, int] | None:
     """The speaker mention that ends just before `end` in `text` (the verb's start); an
     aside between dashes is skipped, as one between commas is."""
-    aside = _DASHED_ASIDE.search(text, max(0, end - 260), end)
+    dashed = text[max(0, end - 4) : end].rstrip().endswith(("-", "—", "–"))
+    aside = _DASHED_ASIDE.search(text, max(0, end - 260), end) if dashed else None
     if aside is not None:
         head = text[: aside.start()]
         # The aside closes an apposition the comma opened ("Ruiz, the engineer -- ... --"):
@@ -261,7 +261,7 @@ def subject_before(text: str, end: int) -> tuple[int, int] | None:
         return subject_before(head + comma, len(head) + len(comma))
     window_start = max(0, end - 140)
     window = text[window_start:end]
-    relative = _RELATIVE_SUBJECT.search(window)
+    relative = _RELATIVE_SUBJECT.search(window) if "who" in window[-60:] else None
     if relative is not None:
         # "Pence was praised by Trump, who called him “a great man”": "who" (Trump).
         return window_start + relative.start("who"), window_start + relative.end("who")

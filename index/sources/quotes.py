@@ -155,7 +155,7 @@ def _attribute(
         cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
-        inner = cues.POSSESSOR_WORDS.search(before, rest_start)
+        inner = cues.POSSESSOR_WORDS.search(before, rest_start) if "s " in rest else None
         if inner is not None and not inner.group("rest").rstrip().endswith(":"):
             # 'Clinton mocked Trump’s claim that he is “a genius”': Trump's words.
             return possessor_words(text, marks, index, before, sentence_start, sentence_end)

@@ -130,6 +130,8 @@ def possessor_words(
     """'Trump’s remark that Clinton “should be in jail” drew fire', 'Clinton’s response was
     swift: “...”': words named as someone's are theirs (the "that" clause, or the quotation
     after a colon)."""
+    if "’s " not in before and "'s " not in before:
+        return None
     match = cues.POSSESSOR_WORDS.search(before)
     if match is None:
         return None
