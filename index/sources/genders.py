@@ -61,11 +61,14 @@ def genders(texts: list[str], full_names: dict[str, str]) -> dict[str, str]:
             found[full] = FEMALE
         elif first in _MALE_FIRST:
             found[full] = MALE
-    # The article's own words outweigh the list ("Mrs. Jordan Smith").
+    # The article's own words outweigh the list ("Mrs. Jordan Smith"), but for a surname
+    # two people share ("Mr. Clinton" says nothing of Hillary Clinton beside Bill).
+    surnames = [name.rsplit(" ", 1)[-1] for name in set(full_names.values())]
+    shared = {surname for surname in surnames if surnames.count(surname) > 1}
     for text in texts:
         for match in _HONORIFIC.finditer(text):
             name = full_names.get(match.group(2))
-            if name is not None:
+            if name is not None and match.group(2) not in shared:
                 found[name] = FEMALE if match.group(1) in _FEMALE_WORDS else MALE
         for match in _GENDERED_ROLE.finditer(text):
             name = full_names.get(match.group(2).rsplit(" ", 1)[-1])

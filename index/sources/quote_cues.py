@@ -63,6 +63,18 @@ _VERB_ALT = "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
 SPEECH_VERB = (
     rf"(?:{_VERB_ALT}|pointed\s+out|points\s+out|went\s+on|(?:fired|fires|shot|shoots)\s+back"
     r"|(?:chimed|chimes)\s+in|(?:summed|sums)\s+up"
+    # What a poll or a study finds, it reports ("the poll found that ...").
+    r"|(?=(?:found|finds|showed|shows)\b)(?:"
+    + "|".join(
+        rf"(?<=\b{word}\s)"
+        for noun in "poll polls survey surveys study studies report reports analysis data "
+        "research findings records documents audit review".split()
+        for word in (noun, noun.capitalize())
+    )
+    + r")(?:found|finds|showed|shows)\b"
+    # "as Smith put it (in an interview), “...”": before punctuation or a short phrase and
+    # a comma ("put it on the table" is no saying).
+    r"|(?:put|puts)\s+it(?=\s*[,.;:—–]|\s+(?:in|on|during|at)\s+[^,.“”\"]{1,40},)"
     # "Smith was quoted as saying": the whole phrase is the cue.
     r"|(?:(?:is|was|were|are|been)\s+)?quoted\s+as\s+(?:saying|telling))"
 )
@@ -164,7 +176,7 @@ AFTER_VERB_FIRST = LazyPattern(
 # Not a verb the clause goes on from: '“loopholes” he cited are ...' is a relative clause.
 _NOT_RELATIVE = r"(?!\s+(?:is|are|was|were|has|have|had|will|would|could|should|may|might|must)\b)"
 AFTER_WHO_FIRST = LazyPattern(
-    rf"\A\s*[,;:—–]?\s*(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
+    rf"\A\s*[,;:—–]?\s*(?:as\s+)?(?P<who>{MENTION_AFTER})(?:(?:,[^,“”\"]{{1,160}}){{1,2}},)?{_AUX}\s+(?P<cue>{SPEECH_VERB})\b"
     + _NOT_RELATIVE
 )
 # The verb first, before the quotation: 'Said Smith: “...”', 'Added the senator, “...”'.
@@ -180,6 +192,14 @@ AFTER_ACCORDING = LazyPattern(
 AFTER_GAP = LazyPattern(
     rf"\A(?P<gap>[^“”\"]{{0,150}}?),\s*(?P<who>{MENTION_AFTER}){_AUX}\s+(?P<cue>{SPEECH_VERB})"
     r"\b"
+)
+# Someone's words named as a noun: "Trump’s remark that ...", "Clinton’s response was swift:".
+POSSESSOR_WORDS = LazyPattern(
+    rf"(?<![\w’'])(?P<who>{NAME})[’']s\s+(?:[a-z][\w\-]*\s+){{0,2}}?"
+    r"(?P<cue>remarks?|comments?|claims?|assertions?|statements?|words|response|reply|answer|"
+    r"message|promise|pledge|vow|warning|argument|insistence|suggestion|description|"
+    r"characterization|tweets?|verdict|retort|charge|accusation)\b"
+    r"(?P<rest>\s+(?:that|of)\s+[^“”\"]*|(?:\s+(?:to|was|is)\b[^“”\":.]{0,40})?\s*:\s*)\Z"
 )
 # A participle that reports what the sentence's subject said: ', saying his "..."'.
 PARTICIPLE_CUE = re.compile(
@@ -211,6 +231,8 @@ _SUBJECT_AT_END = tuple(
         rf"\b{_GROUP}",
     )
 )
+# "who" after a name, right before the verb: the subject, standing for that name.
+_RELATIVE_SUBJECT = LazyPattern(rf"(?<![\w’']){NAME},\s+(?P<who>who){_AUX}\s*\Z")
 # A speech verb's form followed by an auxiliary is a noun ("Health worries have dogged
 # her") or the subject of a relative clause ("what he said was"): no cue.
 _VERB_WORD = LazyPattern(rf"\b{SPEECH_VERB}\b{_NOT_RELATIVE}")
@@ -222,10 +244,27 @@ _ACCORDING_WORD = LazyPattern(rf"\b[Aa]ccording\s+to\s+(?P<who>{MENTION_AFTER})"
 _MOST_VERBS = 8
 
 
+# An aside between dashes before the verb ("Ruiz, an engineer -- who ... -- said").
+_DASHED_ASIDE = re.compile(r"\s(?:--|—|–)\s(?:(?!--)[^—–“”\"]){1,200}?\s(?:--|—|–)\s*\Z")
+
+
 def subject_before(text: str, end: int) -> tuple[int, int] | None:
-    """The speaker mention that ends just before `end` in `text` (the verb's start)."""
+    """The speaker mention that ends just before `end` in `text` (the verb's start); an
+    aside between dashes is skipped, as one between commas is."""
+    dashed = text[max(0, end - 4) : end].rstrip().endswith(("-", "—", "–"))
+    aside = _DASHED_ASIDE.search(text, max(0, end - 260), end) if dashed else None
+    if aside is not None:
+        head = text[: aside.start()]
+        # The aside closes an apposition the comma opened ("Ruiz, the engineer -- ... --"):
+        # closed with a comma of its own, as the subject patterns expect.
+        comma = "," if "," in head[-160:] else ""
+        return subject_before(head + comma, len(head) + len(comma))
     window_start = max(0, end - 140)
     window = text[window_start:end]
+    relative = _RELATIVE_SUBJECT.search(window) if "who" in window[-60:] else None
+    if relative is not None:
+        # "Pence was praised by Trump, who called him “a great man”": "who" (Trump).
+        return window_start + relative.start("who"), window_start + relative.end("who")
     for pattern in _SUBJECT_AT_END:
         match = pattern.search(window)
         if match is not None:

@@ -95,7 +95,7 @@ def to_quote(paragraph: Paragraph, found: Found, book: SpeakerBook) -> Quote:
     mention = span(paragraph, found.who) if found.who else None
     speaker = None
     if mention is not None:
-        speaker = book.resolve(mention.text, text[: mention.start])
+        speaker = book.resolve(mention.text, text[: mention.start], text[mention.end :])
         book.spoke(mention.text, speaker)
     return Quote(
         content=span(paragraph, (found.start, found.end)),

@@ -28,7 +28,7 @@ from index.sources.quote_runs import (
     last_of,
     stands_alone,
 )
-from index.sources.reported_speech import Found, clause_end, conjuncts, indirect
+from index.sources.reported_speech import Found, clause_end, conjuncts, indirect, possessor_words
 from index.sources.speakers import SpeakerBook
 
 _JOINER = re.compile(r"\A[\s,;:]*(?:(?:and|but|adding|continuing|before\s+adding)[\s,:]*)?\Z")
@@ -52,7 +52,7 @@ def extract_quotes(article: Article) -> list[Quote]:
         for p in article.paragraphs
         if not p.boilerplate and p.text.strip() and len(p.text) <= MAX_QUOTED_PARAGRAPH
     ]
-    book = SpeakerBook([article.title, *(p.text for p in paragraphs)])
+    book = SpeakerBook([p.text for p in paragraphs], title=article.title)
     quotes: list[Quote] = []
     previous: Paragraph | None = None
     for paragraph in paragraphs:
@@ -155,6 +155,10 @@ def _attribute(
         cue = (sentence_start + said[0][0], sentence_start + said[0][1])
         rest_start = max(cue_end, who_end)
         rest = before[rest_start:]
+        inner = cues.POSSESSOR_WORDS.search(before, rest_start) if "s " in rest else None
+        if inner is not None and not inner.group("rest").rstrip().endswith(":"):
+            # 'Clinton mocked Trump’s claim that he is “a genius”': Trump's words.
+            return possessor_words(text, marks, index, before, sentence_start, sentence_end)
         if said is not lead and before[who_start:who_end].lower() not in cues.PRONOUNS:
             if cues.INTRO_ONLY.match(rest):
                 said = lead  # 'X said that Y told him: “...”': Y's words
@@ -195,9 +199,13 @@ def _attribute(
             end = after_start + trail.end("gap")
     if trail is None:
         if not embedded:
-            return _after_colon(text, marks, index, before, sentence_start)
-        return _trailing_cue(text, marks, index, sentence_start, sentence_end) or _subject_uses(
-            text, marks, index, before, sentence_start, sentence_end
+            return _after_colon(text, marks, index, before, sentence_start) or possessor_words(
+                text, marks, index, before, sentence_start, sentence_end
+            )
+        return (
+            _trailing_cue(text, marks, index, sentence_start, sentence_end)
+            or _subject_uses(text, marks, index, before, sentence_start, sentence_end)
+            or possessor_words(text, marks, index, before, sentence_start, sentence_end)
         )
     if is_title(text, mark):
         # 'In his book, “Make Your Kid a Millionaire,” X wrote ...': a title or a nickname

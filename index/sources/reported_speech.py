@@ -122,3 +122,31 @@ def conjuncts(text: str, marks: list[Quoted], clause: Found) -> list[Found]:
         found[-1] = Found(last.start, joined.start(), True, last.cue, last.who)
         found.append(Found(content_start, last.end, True, joined.span("cue"), last.who))
     return found
+
+
+def possessor_words(
+    text: str, marks: list[Quoted], index: int, before: str, sentence_start: int, sentence_end: int
+) -> tuple[list[Found], int] | None:
+    """'Trump’s remark that Clinton “should be in jail” drew fire', 'Clinton’s response was
+    swift: “...”': words named as someone's are theirs (the "that" clause, or the quotation
+    after a colon)."""
+    if "’s " not in before and "'s " not in before:
+        return None
+    match = cues.POSSESSOR_WORDS.search(before)
+    if match is None:
+        return None
+    who = (sentence_start + match.start("who"), sentence_start + match.end("who"))
+    cue = (sentence_start + match.start("cue"), sentence_start + match.end("cue"))
+    mark = marks[index]
+    if match.group("rest").rstrip().endswith(":"):
+        return [Found(mark.start, mark.end, True, cue, who)], index + 1
+    rest = match.group("rest")
+    that = len(rest) - len(rest.lstrip()) + len(rest.split()[0]) + 1
+    clause_start = sentence_start + match.start("rest") + that
+    following = index + 1
+    while following < len(marks) and marks[following].start < sentence_end:
+        following += 1
+    # The clause ends with its last quotation ('... “should be in jail” drew criticism').
+    last = marks[following - 1]
+    end = last.end + last.width if last.closed else clause_end(text, sentence_end)
+    return [Found(clause_start, end, True, cue, who)], following

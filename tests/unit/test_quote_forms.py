@@ -29,6 +29,10 @@ def quotes_of(text: str) -> list[Quote]:
         "“The dam will hold,” Lindqvist laughed.",
         "Said Lindqvist: “The dam will hold.”",
         "Said Lindqvist, a civil engineer by training: “The dam will hold.”",
+        "“The dam will hold,” as Lindqvist put it.",
+        "Her view was simple or, as Lindqvist put it in an interview, “The dam will hold.”",
+        "Lindqvist, an engineer -- she built bridges for 20 years -- said, “The dam will hold.”",
+        "Lindqvist -- who built bridges for 20 years -- told us: “The dam will hold.”",
     ],
 )
 def test_more_attribution_forms_name_the_speaker(text: str) -> None:
